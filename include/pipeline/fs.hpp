@@ -1,0 +1,43 @@
+#pragma once
+// fs: the seam where the file system enters. The real implementation calls the OS;
+// tests use an in-memory fake with its own clock, so freshness tests never sleep.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace pipeline {
+
+// What stat() found. "Missing" (the path does not exist) is kept apart from
+// "error" (it may exist, but we could not look: EACCES, EIO, ...).
+struct FileStat {
+  enum class Kind { missing, error, file, directory };
+  Kind kind = Kind::missing;
+  std::int64_t mtime_ns = 0;
+  std::uint64_t size = 0;
+  std::uint64_t inode = 0;
+  int error = 0;  // errno when kind == error
+  bool exists() const { return kind == Kind::file || kind == Kind::directory; }
+};
+
+class FileSystem {
+public:
+  virtual ~FileSystem() = default;
+  // The stat of `path` (relative to the current directory, which is the root).
+  virtual FileStat stat(const std::string& path) = 0;
+  // Creates `dir` and its parents; returns 0 or an errno.
+  virtual int make_dirs(const std::string& dir) = 0;
+  // Removes a file; returns 0, or an errno (ENOENT when it was missing).
+  virtual int remove_file(const std::string& path) = 0;
+};
+
+// The real file system.
+FileSystem& real_file_system();
+
+// Lexically normalised relative path: "./a//b/../c" -> "a/c"; keeps a leading "../"
+// and absolute paths absolute; "" and "." become ".".
+std::string normalize_path(std::string_view path);
+// "a/b/c.o" -> "a/b"; "c.o" -> "" (the root).
+std::string_view parent_dir(std::string_view path);
+
+}  // namespace pipeline

@@ -1,0 +1,91 @@
+#include "pipeline/fs.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <vector>
+
+namespace pipeline {
+namespace {
+
+class RealFileSystem final : public FileSystem {
+public:
+  FileStat stat(const std::string& path) override {
+    struct ::stat st {};
+    FileStat result;
+    if (::stat(path.c_str(), &st) != 0) {
+      if (errno == ENOENT || errno == ENOTDIR) return result;
+      result.kind = FileStat::Kind::error;
+      result.error = errno;
+      return result;
+    }
+    result.kind = S_ISDIR(st.st_mode) ? FileStat::Kind::directory : FileStat::Kind::file;
+    result.mtime_ns = std::int64_t(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    result.size = std::uint64_t(st.st_size);
+    result.inode = std::uint64_t(st.st_ino);
+    return result;
+  }
+
+  int make_dirs(const std::string& dir) override {
+    if (dir.empty() || dir == ".") return 0;
+    if (::mkdir(dir.c_str(), 0777) == 0 || errno == EEXIST) return 0;
+    if (errno != ENOENT) return errno;
+    std::string_view parent = parent_dir(dir);
+    if (!parent.empty() && parent != dir) {
+      if (int err = make_dirs(std::string(parent)); err != 0) return err;
+    }
+    if (::mkdir(dir.c_str(), 0777) == 0 || errno == EEXIST) return 0;
+    return errno;
+  }
+
+  int remove_file(const std::string& path) override {
+    return ::unlink(path.c_str()) == 0 ? 0 : errno;
+  }
+};
+
+}  // namespace
+
+FileSystem& real_file_system() {
+  static RealFileSystem fs;
+  return fs;
+}
+
+std::string normalize_path(std::string_view path) {
+  const bool absolute = !path.empty() && path.front() == '/';
+  std::vector<std::string_view> parts;
+  std::size_t i = 0;
+  while (i <= path.size()) {
+    std::size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    std::string_view part = path.substr(i, j - i);
+    if (part.empty() || part == ".") {
+      // skip
+    } else if (part == ".." && !parts.empty() && parts.back() != "..") {
+      parts.pop_back();
+    } else if (part == ".." && absolute) {
+      // "/.." is "/"
+    } else {
+      parts.push_back(part);
+    }
+    i = j + 1;
+  }
+  std::string out;
+  out.reserve(path.size() + 1);
+  if (absolute) out.push_back('/');
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    if (k) out.push_back('/');
+    out.append(parts[k].data(), parts[k].size());
+  }
+  if (out.empty()) out.push_back('.');
+  return out;
+}
+
+std::string_view parent_dir(std::string_view path) {
+  std::size_t slash = path.rfind('/');
+  if (slash == std::string_view::npos) return {};
+  if (slash == 0) return path.substr(0, 1);
+  return path.substr(0, slash);
+}
+
+}  // namespace pipeline
