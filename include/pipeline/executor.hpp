@@ -1,0 +1,38 @@
+#pragma once
+// executor: runs the selected jobs of a plan — asks freshness whether each ready job
+// must run, starts commands through a ProcessRunner on a libuv loop up to the slot
+// limit, writes each job's output to its log, handles failure (-k), timeouts,
+// retries and SIGINT/SIGTERM, and tells the console. Returns the exit code.
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "pipeline/config.hpp"
+#include "pipeline/console.hpp"
+#include "pipeline/freshness.hpp"
+#include "pipeline/plan.hpp"
+
+namespace pipeline {
+
+enum class KeepGoing { no, yes };
+enum class DryRun { no, yes };
+
+struct ExecutorOptions {
+  int slots = 1;                  // job slots (-j), at least 1
+  KeepGoing keep_going = KeepGoing::no;
+  DryRun dry_run = DryRun::no;
+  std::string state_dir;          // relative to the root (the current directory)
+  std::string run_id;             // names the run's log directory
+  Duration kill_grace = std::chrono::seconds(5);
+};
+
+// Runs `selected` (in topological order) and returns the exit code of SPEC §2.2.
+// The current directory must be the root.
+int execute(const Config& config, const Plan& plan, const std::vector<JobIndex>& selected,
+            const ExecutorOptions& options, FreshnessCheck& freshness, Console& console);
+
+// A new run id: the UTC time to the millisecond, "20261122-063012.345", sortable.
+std::string new_run_id();
+
+}  // namespace pipeline

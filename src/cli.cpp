@@ -1,0 +1,265 @@
+#include "pipeline/cli.hpp"
+
+#include <signal.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <thread>
+
+#include "pipeline/config.hpp"
+#include "pipeline/console.hpp"
+#include "pipeline/executor.hpp"
+#include "pipeline/freshness.hpp"
+#include "pipeline/graph.hpp"
+#include "pipeline/plan.hpp"
+
+namespace fs = std::filesystem;
+
+namespace pipeline {
+namespace {
+
+constexpr const char* k_file_name = "Pipeline.toml";
+
+struct Options {
+  // run options
+  int jobs = -1;  // -1: not given
+  bool keep_going = false;
+  bool dry_run = false;
+  bool force = false;
+  bool explain = false;
+  std::string output = "grouped";
+  bool quiet = false;
+  bool verbose = false;
+  std::string color = "auto";
+  std::string file;
+  std::string directory;
+  // modes
+  bool list = false;
+  bool check = false;
+  bool graph = false;
+  std::string format = "dot";
+  // NAME=VALUE and targets, as given
+  std::vector<std::string> args;
+};
+
+// The Pipeline.toml to use: -f, else the first one in the cwd or a parent.
+// Returns {absolute path, path to show in messages}.
+std::pair<fs::path, std::string> find_file(const Options& options) {
+  if (!options.file.empty()) {
+    fs::path p = fs::absolute(options.file);
+    if (!fs::exists(p)) throw UserError(fmt::format("{}: no such file", options.file));
+    return {p.lexically_normal(), options.file};
+  }
+  fs::path cwd = fs::current_path();
+  for (fs::path dir = cwd;; dir = dir.parent_path()) {
+    fs::path candidate = dir / k_file_name;
+    if (fs::exists(candidate)) {
+      fs::path shown = candidate.lexically_relative(cwd);
+      return {candidate, shown.empty() ? std::string(k_file_name) : shown.string()};
+    }
+    if (dir == dir.root_path() || dir.parent_path() == dir) break;
+  }
+  throw UserError(fmt::format("no {} in {} or any parent directory", k_file_name, cwd.string()),
+                  "create one, or name it with -f FILE");
+}
+
+bool looks_like_override(const std::string& arg) {
+  std::size_t eq = arg.find('=');
+  if (eq == std::string::npos || eq == 0) return false;
+  for (std::size_t i = 0; i < eq; ++i) {
+    char c = arg[i];
+    bool ok = c == '_' || std::isalpha(static_cast<unsigned char>(c)) ||
+              (i > 0 && std::isdigit(static_cast<unsigned char>(c)));
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// Splits the positional arguments into var overrides (NAME=VALUE where NAME is a
+// declared var) and targets (everything else).
+void split_args(const std::string& toml_text, const std::vector<std::string>& args,
+                std::vector<VarOverride>& overrides, std::vector<std::string>& targets) {
+  bool any = std::any_of(args.begin(), args.end(), looks_like_override);
+  std::vector<std::string> var_names;
+  if (any) {
+    // Only the names of [vars] are needed; a broken file is reported by the full
+    // parse that follows.
+    try {
+      toml::table t = toml::parse(toml_text);
+      if (auto* vars = t["vars"].as_table())
+        for (auto&& [key, value] : *vars) var_names.emplace_back(key.str());
+    } catch (const toml::parse_error&) {
+    }
+  }
+  for (const std::string& arg : args) {
+    if (looks_like_override(arg)) {
+      std::string name = arg.substr(0, arg.find('='));
+      if (std::find(var_names.begin(), var_names.end(), name) != var_names.end()) {
+        overrides.push_back({name, arg.substr(arg.find('=') + 1)});
+        continue;
+      }
+    }
+    targets.push_back(arg);
+  }
+}
+
+int job_slots(const Options& options, const Config& config) {
+  int jobs = options.jobs >= 0 ? options.jobs : config.settings.jobs;
+  if (jobs <= 0) jobs = int(uv_available_parallelism());
+  return std::max(jobs, 1);
+}
+
+bool use_color(const std::string& mode) {
+  if (mode == "always") return true;
+  if (mode == "never") return false;
+  const char* no_color = std::getenv("NO_COLOR");
+  if (no_color && *no_color) return false;
+  const char* term = std::getenv("TERM");
+  if (term && std::strcmp(term, "dumb") == 0) return false;
+  return isatty(STDOUT_FILENO);
+}
+
+int list_tasks(const Config& config, const Plan& plan) {
+  std::size_t width = 4;
+  for (const TaskDecl& task : config.tasks) width = std::max(width, task.name.size());
+  fmt::print("{:<{}}  {:>5}  {}\n", "TASK", width, "JOBS", "DESCRIPTION");
+  for (std::size_t t = 0; t < config.tasks.size(); ++t) {
+    const TaskDecl& task = config.tasks[t];
+    fmt::print("{:<{}}  {:>5}  {}\n", task.name, width, plan.task_jobs[t].size(), task.description);
+  }
+  return k_exit_ok;
+}
+
+int run_modes_and_targets(Options& options) {
+  if (!options.directory.empty() && ::chdir(options.directory.c_str()) != 0)
+    throw UserError(fmt::format("-C {}: {}", options.directory, std::strerror(errno)));
+  auto [path, shown] = find_file(options);
+  std::string root = path.parent_path().string();
+
+  Config config = [&] {
+    // Read once; the positional arguments need the var names first.
+    Config probe;
+    std::string text;
+    {
+      std::FILE* f = std::fopen(path.c_str(), "rb");
+      if (!f) throw UserError(fmt::format("cannot read {}: {}", shown, std::strerror(errno)));
+      char buf[65536];
+      std::size_t n;
+      while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+      std::fclose(f);
+    }
+    std::vector<VarOverride> overrides;
+    std::vector<std::string> targets;
+    split_args(text, options.args, overrides, targets);
+    options.args = std::move(targets);
+    return parse_config(shown, root, std::move(text), overrides);
+  }();
+  const std::vector<std::string>& targets = options.args;
+
+  // Everything below works relative to the root.
+  if (::chdir(root.c_str()) != 0)
+    throw UserError(fmt::format("cannot enter {}: {}", root, std::strerror(errno)));
+
+  Plan plan = build_plan(config);
+  if (options.check) {
+    if (!targets.empty()) select_jobs(config, plan, targets);
+    fmt::print("{}: ok ({} tasks, {} jobs)\n", shown, config.tasks.size(), plan.jobs.size());
+    return k_exit_ok;
+  }
+  if (options.list) return list_tasks(config, plan);
+  std::vector<JobIndex> selected = select_jobs(config, plan, targets);
+  if (options.graph) {
+    GraphFormat format = options.format == "mermaid" ? GraphFormat::mermaid
+                         : options.format == "json"  ? GraphFormat::json
+                                                     : GraphFormat::dot;
+    fmt::print("{}", render_graph(plan, selected, format));
+    return k_exit_ok;
+  }
+
+  OutputMode mode = options.output == "stream" ? OutputMode::stream
+                    : options.output == "quiet" ? OutputMode::quiet
+                                                : OutputMode::grouped;
+  if (options.quiet && options.output == "grouped") mode = OutputMode::quiet;
+  Verbosity verbosity = options.verbose ? Verbosity::verbose
+                        : options.quiet ? Verbosity::quiet
+                                        : Verbosity::normal;
+  Console console(mode, verbosity, options.explain || options.dry_run, use_color(options.color));
+  auto freshness = make_timestamp_check(config, real_file_system(), options.force ? Force::yes : Force::no);
+  ExecutorOptions exec;
+  exec.slots = job_slots(options, config);
+  exec.keep_going = options.keep_going ? KeepGoing::yes : KeepGoing::no;
+  exec.dry_run = options.dry_run ? DryRun::yes : DryRun::no;
+  exec.state_dir = config.settings.state_dir;
+  exec.run_id = new_run_id();
+  exec.kill_grace = config.settings.kill_grace;
+  return execute(config, plan, selected, exec, *freshness, console);
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  // A closed stdout (`pipeline | head`) must not kill us mid-run; children get the
+  // default disposition back (the runner resets it).
+  ::signal(SIGPIPE, SIG_IGN);
+
+  Options options;
+  CLI::App app{"pipeline: a declarative, parallel, incremental task runner", "pipeline"};
+  app.set_help_flag("-h,--help", "Show this help and exit");
+  app.add_option("-j,--jobs", options.jobs, "Parallel job slots (default: [pipeline] jobs, else CPUs)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_flag("-k,--keep-going", options.keep_going, "After a failure, run every job that does not depend on it");
+  app.add_flag("-n,--dry-run", options.dry_run, "Print the jobs that would run, with the reason; run nothing");
+  app.add_flag("-B,--force", options.force, "Run every selected job even if up to date");
+  app.add_flag("--explain", options.explain, "Print why each job runs");
+  app.add_option("--output", options.output, "grouped (default), stream or quiet")
+      ->check(CLI::IsMember({"grouped", "stream", "quiet"}));
+  app.add_flag("-q,--quiet", options.quiet, "Print only failures and the summary");
+  app.add_flag("-v,--verbose", options.verbose, "Print commands as they run");
+  app.add_option("--color", options.color, "auto, always or never (NO_COLOR is honoured)")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  app.add_option("-f,--file", options.file, "Use this Pipeline.toml");
+  app.add_option("-C,--directory", options.directory, "Change to this directory first");
+  auto* list = app.add_flag("--list", options.list, "List the tasks, their descriptions and job counts");
+  auto* check = app.add_flag("--check", options.check, "Load and plan everything, run nothing; exit 0 or 2");
+  auto* graph = app.add_flag("--graph", options.graph, "Print the job DAG of the targets");
+  app.add_option("--format", options.format, "Format of --graph: dot (default), mermaid or json")
+      ->check(CLI::IsMember({"dot", "mermaid", "json"}));
+  list->excludes(check)->excludes(graph);
+  check->excludes(graph);
+  app.add_option("args", options.args, "NAME=VALUE var overrides and targets (tasks, job ids, output paths)");
+  app.positionals_at_end(false);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) {
+      std::fputs(app.help().c_str(), stdout);
+      return k_exit_ok;
+    }
+    fmt::print(stderr, "pipeline: error: {}\nhint: 'pipeline --help' lists the options\n", e.what());
+    return k_exit_usage;
+  }
+
+  try {
+    return run_modes_and_targets(options);
+  } catch (const UserError& e) {
+    std::fflush(stdout);
+    fmt::print(stderr, "{}\n", format_error(e));
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    fmt::print(stderr, "pipeline: error: {}\n", e.what());
+    return k_exit_usage;
+  }
+}
+
+}  // namespace pipeline
