@@ -67,6 +67,7 @@ struct TaskDecl {
   int threads = 1;
   SourcePos threads_pos;
   std::vector<std::pair<std::string, std::int64_t>> resources;  // name -> amount
+  std::vector<SourcePos> resource_positions;  // of each name's key, parallel to resources
   SourcePos resources_pos;
   bool console = false;
   bool sandbox = false;
@@ -93,6 +94,10 @@ struct PipelineSettings {
   Duration log_retention = std::chrono::hours(24 * 14);
   Duration kill_grace = std::chrono::seconds(5);
   std::vector<std::pair<std::string, std::int64_t>> resources;  // [pipeline.resources]
+  std::string container_engine = "podman";  // [pipeline.container] engine: podman|docker
+  std::string slurm_partition;               // [pipeline.slurm]; empty: SLURM's default
+  std::string slurm_account;                 // empty: SLURM's default
+  int slurm_max_jobs = 0;                    // jobs in flight; 0: no limit
 };
 
 struct Config {
@@ -111,6 +116,22 @@ struct VarOverride {
   std::string name;
   std::string value;
 };
+
+// A `[vars]` entry as written, before resolution: one item for a string var.
+struct VarDecl {
+  std::string name;
+  std::vector<LocatedString> items;
+  bool is_list = false;
+  SourcePos pos;  // of the key
+};
+
+// Applies `overrides` to `decls` (in file order) and resolves the `{name}` uses of
+// vars in vars, with the errors of SPEC §1.2 (cycles, job placeholders) located in
+// `source`. An override of an array var gives its whitespace-separated words as
+// items. Throws UserError for an override of a var that is not declared.
+std::map<std::string, VarValue> resolve_vars(const SourceFile& source,
+                                             std::vector<VarDecl> decls,
+                                             const std::vector<VarOverride>& overrides);
 
 // Parses and validates `text` (the contents of the file named `display_path`,
 // whose directory is `root`). Throws ConfigError for any mistake in the file and
