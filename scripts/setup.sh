@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # setup.sh - install what is missing, build, and run the demo or the tests.
 #
-#   ./scripts/setup.sh demo    install + build + run the example build (examples/cbuild)
+#   ./scripts/setup.sh demo    install + build + build examples/cbuild with pipeline -j2 and test it
 #   ./scripts/setup.sh test    install + build + run every unit and integration test
 #   ./scripts/setup.sh build   install + build only
 #   ./scripts/setup.sh deps    install the Debian packages only
@@ -48,8 +48,10 @@ demo() {
   local bin=$PWD/$BUILD_DIR/pipeline
   log "building examples/cbuild with pipeline -j2"
   "$bin" -C examples/cbuild -j2 --explain
-  log "running the program it built"
-  (cd examples/cbuild && "$bin" run)
+  log "testing the program it built (pipeline test)"
+  "$bin" -C examples/cbuild test
+  log "the program itself:"
+  examples/cbuild/build/wordfreq -n 5 examples/cbuild/tests/sample.txt
   log "a second run has nothing to do:"
   "$bin" -C examples/cbuild -j2
 }
