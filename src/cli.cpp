@@ -237,6 +237,9 @@ int run_cli(int argc, char** argv) {
   check->excludes(graph);
   app.add_option("args", options.args, "NAME=VALUE var overrides and targets (tasks, job ids, output paths)");
   app.positionals_at_end(false);
+  // As with make, a repeated option takes the last value (`-j1 ... -j4`).
+  for (CLI::Option* option : app.get_options())
+    if (option->get_expected_max() == 1) option->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 
   try {
     app.parse(argc, argv);

@@ -103,6 +103,7 @@ void Console::job_output(const Job& job, std::string_view data) {
 }
 
 void Console::job_up_to_date(const Job& job, const std::string& reason) {
+  ++m_done;  // [K/N] counts every selected job, so K reaches N
   if (m_explain && m_verbosity == Verbosity::verbose) fmt::print(m_out, "{}: {}\n", job.id, reason);
 }
 

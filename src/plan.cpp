@@ -137,7 +137,7 @@ public:
     for (const char* n : {"inputs", "outputs", "input", "output", "task", "job"}) names.push_back(n);
     std::string suggestion = closest_name(name, names);
     throw undefined_placeholder(
-        part, suggestion.empty() ? "" : fmt::format(" (did you mean '{{{}}}'?)", suggestion));
+        part, suggestion.empty() ? "" : fmt::format("did you mean '{{{}}}'?", suggestion));
   }
 
 private:
