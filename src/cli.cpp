@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include "pipeline/config.hpp"
@@ -20,7 +21,9 @@
 #include "pipeline/executor.hpp"
 #include "pipeline/freshness.hpp"
 #include "pipeline/graph.hpp"
+#include "pipeline/lock.hpp"
 #include "pipeline/plan.hpp"
+#include "pipeline/state.hpp"
 
 namespace fs = std::filesystem;
 
@@ -47,6 +50,10 @@ struct Options {
   bool check = false;
   bool graph = false;
   std::string format = "dot";
+  bool why = false;
+  bool touch = false;
+  bool clean = false;
+  bool wait_lock = false;
   // NAME=VALUE and targets, as given
   std::vector<std::string> args;
 };
@@ -128,13 +135,109 @@ bool use_color(const std::string& mode) {
   return isatty(STDOUT_FILENO);
 }
 
+std::string state_path(const Config& config, const char* name) {
+  return fmt::format("{}/{}", config.settings.state_dir, name);
+}
+
+void print_warning(const std::string& warning) {
+  if (!warning.empty()) fmt::print(stderr, "pipeline: warning: {}\n", warning);
+}
+
+// For a run, --touch and --clean: creates the state directory, takes the lock, opens
+// (or rebuilds) the database, and adopts an existing tree when it is new (rule 4).
+StateDb open_state_for_run(const Config& config, const Plan& plan, const Options& options,
+                           std::optional<RunLock>& lock) {
+  if (int err = real_file_system().make_dirs(config.settings.state_dir); err != 0)
+    throw UserError(fmt::format("cannot create the state directory {}: {}", config.settings.state_dir,
+                                std::strerror(err)));
+  lock.emplace(RunLock::acquire(state_path(config, "lock"),
+                                options.wait_lock ? WaitForLock::yes : WaitForLock::no));
+  std::string warning;
+  StateDb state = StateDb::open(state_path(config, "state.db"), &warning);
+  print_warning(warning);
+  if (state.created() && !state.rebuilt()) {
+    adopt_existing_outputs(config, plan, real_file_system(), state);
+    state.flush();
+  }
+  return state;
+}
+
+// For -n and --why: reads the state without creating or locking anything. Where no
+// database exists yet, the adoption a real run would do first is done in memory.
+StateDb open_state_read_only(const Config& config, const Plan& plan) {
+  std::string path = state_path(config, "state.db");
+  std::string warning;
+  StateDb state = StateDb::open_read_only(path, &warning);
+  print_warning(warning);
+  if (!real_file_system().stat(path).exists()) adopt_existing_outputs(config, plan, real_file_system(), state);
+  return state;
+}
+
+// --clean: deletes the declared outputs of `jobs` and forgets their runs; with -n,
+// lists what it would delete.
+int clean_outputs(const Config& config, const Plan& plan, const Options& options,
+                  const std::vector<JobIndex>& jobs) {
+  FileSystem& fs = real_file_system();
+  std::size_t removed = 0;
+  if (options.dry_run) {
+    for (JobIndex j : jobs)
+      for (const std::string& out : plan.jobs[j].outputs)
+        if (fs.stat(out).exists()) {
+          fmt::print("would remove {}\n", out);
+          ++removed;
+        }
+    fmt::print("pipeline: {} file{} would be removed\n", removed, removed == 1 ? "" : "s");
+    return k_exit_ok;
+  }
+  std::optional<RunLock> lock;
+  StateDb state = open_state_for_run(config, plan, options, lock);
+  int status = k_exit_ok;
+  for (JobIndex j : jobs) {
+    for (const std::string& out : plan.jobs[j].outputs) {
+      int err = fs.remove_file(out);
+      if (err == 0) {
+        ++removed;
+        if (options.verbose) fmt::print("removed {}\n", out);
+      } else if (err != ENOENT) {
+        fmt::print(stderr, "pipeline: cannot remove {}: {}\n", out, std::strerror(err));
+        status = k_exit_job_failed;
+      }
+    }
+    state.forget(plan.jobs[j].id);
+  }
+  state.flush();
+  fmt::print("pipeline: removed {} file{}\n", removed, removed == 1 ? "" : "s");
+  return status;
+}
+
+// --touch: records the selected jobs as up to date without running them.
+int touch_selected(const Config& config, const Plan& plan, const Options& options,
+                   const std::vector<JobIndex>& jobs) {
+  std::optional<RunLock> lock;
+  StateDb state = open_state_for_run(config, plan, options, lock);
+  std::vector<std::string> missing = touch_jobs(config, plan, jobs, real_file_system(), state);
+  state.flush();
+  for (const std::string& out : missing)
+    fmt::print(stderr, "pipeline: warning: output {} is missing: its job will still run\n", out);
+  fmt::print("pipeline: {} job{} recorded as up to date\n", jobs.size(), jobs.size() == 1 ? "" : "s");
+  return k_exit_ok;
+}
+
+// --list: every task with its job count, how many of those would run now, and its
+// description. Reads the state; writes nothing.
 int list_tasks(const Config& config, const Plan& plan) {
+  StateDb state = open_state_read_only(config, plan);
+  auto check = make_state_check(config, plan, real_file_system(), state, Force::no);
+  std::vector<Verdict> verdicts = predict(plan, all_jobs(plan), *check);
   std::size_t width = 4;
   for (const TaskDecl& task : config.tasks) width = std::max(width, task.name.size());
-  fmt::print("{:<{}}  {:>5}  {}\n", "TASK", width, "JOBS", "DESCRIPTION");
+  fmt::print("{:<{}}  {:>6}  {:>11}  {}\n", "TASK", width, "JOBS", "OUT OF DATE", "DESCRIPTION");
   for (std::size_t t = 0; t < config.tasks.size(); ++t) {
     const TaskDecl& task = config.tasks[t];
-    fmt::print("{:<{}}  {:>5}  {}\n", task.name, width, plan.task_jobs[t].size(), task.description);
+    std::size_t stale = 0;
+    for (JobIndex j : plan.task_jobs[t]) stale += verdicts[j].run ? 1 : 0;
+    fmt::print("{:<{}}  {:>6}  {:>11}  {}\n", task.name, width, plan.task_jobs[t].size(), stale,
+               task.description);
   }
   return k_exit_ok;
 }
@@ -185,6 +288,9 @@ int run_modes_and_targets(Options& options) {
     return k_exit_ok;
   }
 
+  if (options.clean) return clean_outputs(config, plan, options, targets.empty() ? all_jobs(plan) : selected);
+  if (options.touch) return touch_selected(config, plan, options, selected);
+
   OutputMode mode = options.output == "stream" ? OutputMode::stream
                     : options.output == "quiet" ? OutputMode::quiet
                                                 : OutputMode::grouped;
@@ -192,12 +298,19 @@ int run_modes_and_targets(Options& options) {
   Verbosity verbosity = options.verbose ? Verbosity::verbose
                         : options.quiet ? Verbosity::quiet
                                         : Verbosity::normal;
-  Console console(mode, verbosity, options.explain || options.dry_run, use_color(options.color));
-  auto freshness = make_timestamp_check(config, real_file_system(), options.force ? Force::yes : Force::no);
+  const bool read_only = options.dry_run || options.why;
+  Console console(mode, verbosity, options.explain || read_only, use_color(options.color));
+  if (options.why) console.show_every_verdict();
+
+  // A run takes the lock and writes the state; -n and --why only read it.
+  std::optional<RunLock> lock;
+  StateDb state = read_only ? open_state_read_only(config, plan) : open_state_for_run(config, plan, options, lock);
+  auto freshness = make_state_check(config, plan, real_file_system(), state,
+                                    options.force ? Force::yes : Force::no);
   ExecutorOptions exec;
   exec.slots = job_slots(options, config);
   exec.keep_going = options.keep_going ? KeepGoing::yes : KeepGoing::no;
-  exec.dry_run = options.dry_run ? DryRun::yes : DryRun::no;
+  exec.dry_run = read_only ? DryRun::yes : DryRun::no;
   exec.state_dir = config.settings.state_dir;
   exec.run_id = new_run_id();
   exec.kill_grace = config.settings.kill_grace;
@@ -233,8 +346,15 @@ int run_cli(int argc, char** argv) {
   auto* graph = app.add_flag("--graph", options.graph, "Print the job DAG of the targets");
   app.add_option("--format", options.format, "Format of --graph: dot (default), mermaid or json")
       ->check(CLI::IsMember({"dot", "mermaid", "json"}));
-  list->excludes(check)->excludes(graph);
-  check->excludes(graph);
+  auto* why = app.add_flag("--why", options.why, "Say why each selected job would run, or why it is up to date");
+  auto* touch = app.add_flag("--touch", options.touch, "Record the selected jobs as up to date without running them");
+  auto* clean = app.add_flag("--clean", options.clean,
+                             "Delete the declared outputs of the selected jobs (every task if none); -n lists them");
+  app.add_flag("--wait-lock", options.wait_lock, "Wait for a concurrent run in the same root instead of failing");
+  std::vector<CLI::Option*> modes = {list, check, graph, why, touch, clean};
+  for (CLI::Option* a : modes)
+    for (CLI::Option* b : modes)
+      if (a != b) a->excludes(b);
   app.add_option("args", options.args, "NAME=VALUE var overrides and targets (tasks, job ids, output paths)");
   app.positionals_at_end(false);
   // As with make, a repeated option takes the last value (`-j1 ... -j4`).

@@ -104,11 +104,18 @@ void Console::job_output(const Job& job, std::string_view data) {
 
 void Console::job_up_to_date(const Job& job, const std::string& reason) {
   ++m_done;  // [K/N] counts every selected job, so K reaches N
+  if (m_why) {
+    fmt::print(m_out, "{}: {}\n", job.id, reason);
+    return;
+  }
   if (m_explain && m_verbosity == Verbosity::verbose) fmt::print(m_out, "{}: {}\n", job.id, reason);
 }
 
 void Console::would_run(const Job& job, const std::string& reason) {
-  fmt::print(m_out, "would run {}: {}\n", job.id, reason);
+  if (m_why)
+    fmt::print(m_out, "{}: would run: {}\n", job.id, reason);
+  else
+    fmt::print(m_out, "would run {}: {}\n", job.id, reason);
 }
 
 void Console::job_retrying(const Job& job, const std::string& detail, int attempt,
@@ -165,6 +172,7 @@ void Console::job_ended(const JobEnd& end) {
 
 void Console::summary(const RunCounts& counts, std::chrono::milliseconds elapsed, bool dry_run,
                       bool interrupted) {
+  if (dry_run && m_why) return;
   if (dry_run) {
     if (counts.ran == 0)
       fmt::print(m_out, "pipeline: nothing to do ({} up to date)\n", counts.up_to_date);

@@ -91,7 +91,6 @@ struct ActiveJob {
   Fd stdout_file;
   Fd stderr_file;
   OutputTail tail;
-  std::vector<FileStat> outputs_before;  // stamps of the outputs when the job started
   std::unique_ptr<Timer> timer;          // timeout, then kill grace; or the retry delay
   class Run* run = nullptr;
 };
@@ -101,8 +100,8 @@ public:
   Run(const Config& config, const Plan& plan, const std::vector<JobIndex>& selected,
       const ExecutorOptions& options, FreshnessCheck& freshness, Console& console)
       : m_config(config), m_plan(plan), m_options(options), m_freshness(freshness),
-        m_console(console), m_schedule(plan, selected), m_free_slots(std::max(options.slots, 1)),
-        m_would_run(plan.jobs.size(), false) {
+        m_console(console), m_selected(selected), m_schedule(plan, selected),
+        m_free_slots(std::max(options.slots, 1)) {
     for (char** e = environ; *e; ++e) m_base_env.emplace_back(*e);
     m_console.set_total(selected.size());
   }
@@ -110,7 +109,7 @@ public:
   int go() {
     auto start = Clock::now();
     if (m_options.dry_run == DryRun::yes) {
-      pump();
+      dry_run();
     } else {
       uv_loop_init(&m_loop);
       m_runner = make_local_runner(&m_loop, *this);
@@ -123,12 +122,13 @@ public:
       uv_run(&m_loop, UV_RUN_DEFAULT);
       uv_loop_close(&m_loop);
     }
+    if (m_options.dry_run == DryRun::no) save_state(FreshnessCheck::Due::now);
     m_counts.not_started = m_schedule.unfinished();
     m_console.summary(m_counts, duration_cast<milliseconds>(Clock::now() - start),
                       m_options.dry_run == DryRun::yes, m_signal != 0);
     if (m_signal == SIGINT) return k_exit_sigint;
     if (m_signal != 0) return k_exit_sigterm;
-    return m_counts.failed ? k_exit_job_failed : k_exit_ok;
+    return m_counts.failed || m_state_error ? k_exit_job_failed : k_exit_ok;
   }
 
   void on_output(ProcessId id, std::string_view data) override {
@@ -188,30 +188,28 @@ private:
   void consider(JobIndex j) {
     const Job& job = m_plan.jobs[j];
     Verdict verdict = m_freshness.check(job);
-    if (!verdict.run && m_options.dry_run == DryRun::yes) {
-      // A dry run cannot know whether upstream jobs change their outputs: assume so.
-      for (const std::string& in : job.inputs) {
-        auto p = m_plan.producer_of(in);
-        if (p && m_would_run[*p]) {
-          verdict = {true, fmt::format("input {} would be remade by {}", in, m_plan.jobs[*p].id)};
-          break;
-        }
-      }
-    }
     if (!verdict.run) {
       ++m_counts.up_to_date;
       m_console.job_up_to_date(job, verdict.reason);
       m_schedule.finish(j, true);
       return;
     }
-    if (m_options.dry_run == DryRun::yes) {
-      m_would_run[j] = true;
-      ++m_counts.ran;
-      m_console.would_run(job, verdict.reason);
-      m_schedule.finish(j, true);
-      return;
-    }
     m_runnable.emplace_back(j, std::move(verdict.reason));
+  }
+
+  // -n and --why: every selected job's predicted verdict, in the order jobs would run.
+  void dry_run() {
+    std::vector<Verdict> verdicts = predict(m_plan, m_selected, m_freshness);
+    for (JobIndex j : m_selected) {
+      if (verdicts[j].run) {
+        ++m_counts.ran;
+        m_console.would_run(m_plan.jobs[j], verdicts[j].reason);
+      } else {
+        ++m_counts.up_to_date;
+        m_console.job_up_to_date(m_plan.jobs[j], verdicts[j].reason);
+      }
+      m_schedule.finish(j, true);
+    }
   }
 
   void start_job(JobIndex j, std::string reason) {
@@ -227,8 +225,7 @@ private:
     m_active.emplace(j, std::move(owned));
     m_console.job_started(job, a.reason);
 
-    FileSystem& fs = real_file_system();
-    for (const std::string& out : job.outputs) a.outputs_before.push_back(fs.stat(out));
+    m_freshness.job_starting(job);
     if (std::string err = prepare_files(a); !err.empty()) {
       finish_job(a, JobStatus::failed, err);
       return;
@@ -368,7 +365,6 @@ private:
         }
       }
     }
-    if (status != JobStatus::ran) remove_changed_outputs(a);
     JobEnd end;
     end.job = &job;
     end.status = status;
@@ -381,6 +377,8 @@ private:
     m_console.job_ended(end);
     if (status == JobStatus::ran) {
       ++m_counts.ran;
+      m_freshness.job_succeeded(job, end.duration);
+      save_state(FreshnessCheck::Due::if_due);
     } else {
       ++m_counts.failed;
       if (m_options.keep_going == KeepGoing::no) m_stopping = true;
@@ -391,17 +389,17 @@ private:
     pump();
   }
 
-  // make's .DELETE_ON_ERROR: an output the failed job changed is removed, so that a
-  // half-written file never looks up to date.
-  void remove_changed_outputs(ActiveJob& a) {
-    const Job& job = m_plan.jobs[a.job];
-    FileSystem& fs = real_file_system();
-    for (std::size_t i = 0; i < job.outputs.size(); ++i) {
-      FileStat now = fs.stat(job.outputs[i]);
-      const FileStat& before = a.outputs_before[i];
-      bool changed = now.exists() && (!before.exists() || now.mtime_ns != before.mtime_ns ||
-                                      now.size != before.size || now.inode != before.inode);
-      if (changed) fs.remove_file(job.outputs[i]);
+  // Records are written in batches (every ~200 ms and at the end): a crash loses at
+  // most the last batch, whose jobs then run again. A state that cannot be written
+  // (full disk) ends the run: nothing more would be remembered.
+  void save_state(FreshnessCheck::Due due) {
+    if (m_state_error) return;
+    try {
+      m_freshness.flush(due);
+    } catch (const UserError& e) {
+      m_state_error = true;
+      m_console.note(fmt::format("error: {}", e.what()));
+      m_stopping = true;
     }
   }
 
@@ -474,9 +472,9 @@ private:
   const ExecutorOptions& m_options;
   FreshnessCheck& m_freshness;
   Console& m_console;
+  const std::vector<JobIndex>& m_selected;
   Schedule m_schedule;
   int m_free_slots;
-  std::vector<bool> m_would_run;
   std::vector<std::string> m_base_env;
   std::deque<std::pair<JobIndex, std::string>> m_runnable;
   std::unordered_map<JobIndex, std::unique_ptr<ActiveJob>> m_active;
@@ -486,6 +484,7 @@ private:
   int m_signal = 0;
   bool m_log_dir_made = false;
   bool m_closed = false;
+  bool m_state_error = false;
   uv_loop_t m_loop{};
   std::unique_ptr<ProcessRunner> m_runner;
   std::unique_ptr<Signal> m_sigint;

@@ -58,6 +58,9 @@ public:
   Console(OutputMode mode, Verbosity verbosity, bool explain, bool color, std::FILE* out = stdout);
 
   void set_total(std::size_t total) { m_total = total; }
+  // --why: every job's verdict is printed, "JOB: up to date: ..." or
+  // "JOB: would run: ...", and no summary line for the dry run.
+  void show_every_verdict() { m_why = true; }
   // A job starts running its commands (-v prints them).
   void job_started(const Job& job, const std::string& reason);
   // A line or chunk of output of a running job (stream mode prints it prefixed).
@@ -82,6 +85,7 @@ private:
   Verbosity m_verbosity;
   bool m_explain;
   bool m_color;
+  bool m_why = false;
   std::FILE* m_out;
   std::size_t m_total = 0;
   std::size_t m_done = 0;

@@ -1,12 +1,15 @@
 #pragma once
-// freshness: whether a selected job must run, and why (SPEC §3). Every caller goes
-// through FreshnessCheck, so that the rules can change in this one module.
+// freshness: whether a selected job must run, and why (SPEC §3), and what is
+// remembered when it succeeds. Every caller goes through FreshnessCheck, so the
+// rules live in this one module.
 
+#include <chrono>
 #include <memory>
 #include <string>
 
 #include "pipeline/fs.hpp"
 #include "pipeline/plan.hpp"
+#include "pipeline/state.hpp"
 
 namespace pipeline {
 
@@ -22,17 +25,48 @@ struct Verdict {
 class FreshnessCheck {
 public:
   virtual ~FreshnessCheck() = default;
-  // Whether `job` must run now. Called when the job becomes ready, so the outputs
-  // of the jobs it depends on are already written.
+  // Whether `job` must run now, by the first of SPEC §3's rules that holds. Called
+  // when the job becomes ready, so the jobs it depends on have already finished.
   virtual Verdict check(const Job& job) = 0;
+  // The job is about to start: its input stamps are read now (an input edited
+  // while the job runs makes the next run redo it), and its old record is dropped
+  // (a job that never finishes must not keep looking done).
+  virtual void job_starting(const Job& job) = 0;
+  // The job succeeded after `duration`: its output stamps are read and the run is
+  // recorded.
+  virtual void job_succeeded(const Job& job, std::chrono::milliseconds duration) = 0;
+  // Writes what was recorded if the last write is older than ~200 ms (`Due::now`
+  // forces it). Throws UserError if the state cannot be written.
+  enum class Due { if_due, now };
+  virtual void flush(Due due) = 0;
 };
 
-// First cut (make's rule): run if `always`/--force, if the job has neither inputs nor
-// outputs, if an output is missing, or if an input is newer than the oldest output.
-// An input that is missing and not made by any job is an error the executor reports
-// when it starts the job (the command would fail anyway); here it only counts as
-// "changed".
-std::unique_ptr<FreshnessCheck> make_timestamp_check(const Config& config, FileSystem& fs,
-                                                     Force force);
+// What a dry run predicts for `order` (topological, e.g. select_jobs()): the verdict
+// of every job, indexed by JobIndex (jobs not in `order` get {false, ""}). A dry
+// run cannot know whether upstream jobs change their outputs, so it assumes they
+// do: a job whose input another predicted job writes runs too.
+std::vector<Verdict> predict(const Plan& plan, const std::vector<JobIndex>& order,
+                             FreshnessCheck& check);
+
+// SPEC §3 with the state database: rules 1-7 in order.
+std::unique_ptr<FreshnessCheck> make_state_check(const Config& config, const Plan& plan,
+                                                 FileSystem& fs, StateDb& state, Force force);
+
+// Rule 4's adoption: when the state database was just created (not rebuilt), every
+// job whose inputs and outputs all exist and none of whose inputs is newer than any
+// of its outputs is recorded as successful, so a tree built by other means is not
+// redone. Returns how many jobs were adopted.
+std::size_t adopt_existing_outputs(const Config& config, const Plan& plan, FileSystem& fs,
+                                   StateDb& state);
+
+// --touch: records `jobs` as successful with the current stamps of their files.
+// Returns the paths of declared outputs that are missing (those jobs still run).
+std::vector<std::string> touch_jobs(const Config& config, const Plan& plan,
+                                    const std::vector<JobIndex>& jobs, FileSystem& fs,
+                                    StateDb& state);
+
+// The signature of SPEC §3 rule 5: expanded commands, dir, env, stdout/stderr, the
+// input and output paths, and the sandbox/container/executor settings.
+Hash128 job_signature(const Config& config, const Job& job);
 
 }  // namespace pipeline

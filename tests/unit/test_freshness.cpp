@@ -1,6 +1,10 @@
-// freshness: the first-cut rules (always/force, no files, missing output, make's
-// rule), on an in-memory file system with its own clock.
+// freshness: the seven rules of SPEC §3, in order, on an in-memory file system
+// with its own clock and a real state database in a temporary directory.
 #include <catch2/catch.hpp>
+
+#include <stdlib.h>
+
+#include <filesystem>
 
 #include "fake_file_system.hpp"
 #include "pipeline/freshness.hpp"
@@ -23,52 +27,171 @@ always = true
 cmd = "cat a.c > a.txt"
 )";
 
+struct TempDb {
+  TempDb() {
+    char tmpl[] = "/tmp/pipeline-freshness-XXXXXX";
+    dir = ::mkdtemp(tmpl);
+  }
+  ~TempDb() { std::filesystem::remove_all(dir); }
+  std::string dir;
+};
+
+// Runs `job` as far as the state is concerned: stamps read at the start, outputs
+// written, success recorded.
+void simulate_run(FreshnessCheck& check, test::FakeFileSystem& fs, const Job& job) {
+  check.job_starting(job);
+  for (const std::string& out : job.outputs) fs.write(out);
+  check.job_succeeded(job, std::chrono::milliseconds(5));
+}
+
 }  // namespace
 
-TEST_CASE("a job runs when an output is missing or an input is newer", "[freshness]") {
+TEST_CASE("the rules of SPEC §3 fire in order, each with its reason", "[freshness]") {
+  TempDb tmp;
   Config config = parse_config("Pipeline.toml", "/r", k_file);
   Plan plan = build_plan(config);
   const Job& compile = plan.jobs[plan.job_by_id.at("compile")];
   test::FakeFileSystem fs;
-  auto check = make_timestamp_check(config, fs, Force::no);
-
+  std::string warning;
+  StateDb state = StateDb::open(tmp.dir + "/state.db", &warning);
+  auto check = make_state_check(config, plan, fs, state, Force::no);
   fs.write("a.c");
   fs.write("a.h");
-  SECTION("no outputs yet") {
-    Verdict v = check->check(compile);
-    CHECK(v.run);
-    CHECK(v.reason == "output a.o is missing");
-  }
+
+  CHECK(check->check(compile).reason == "output a.o is missing");  // rule 3
   fs.write("a.o");
   fs.write("a.d");
-  SECTION("outputs newer than inputs: up to date") { CHECK_FALSE(check->check(compile).run); }
-  SECTION("an input newer than the oldest output") {
+  CHECK(check->check(compile).reason == "no successful run of it is recorded");  // rule 4
+
+  simulate_run(*check, fs, compile);
+  Verdict fresh = check->check(compile);
+  CHECK_FALSE(fresh.run);
+  CHECK(fresh.reason.find("up to date: inputs unchanged since the run of ") == 0);
+
+  SECTION("rule 6: an input rewritten") {
     fs.write("a.h");
-    Verdict v = check->check(compile);
-    CHECK(v.run);
-    CHECK(v.reason == "input a.h is newer than output a.o");
+    CHECK(check->check(compile).reason == "input a.h changed since the last run");
   }
-  SECTION("equal times count as up to date (gzip -k, cp -p)") {
-    fs.set_mtime("a.c", fs.stat("a.o").mtime_ns);
-    CHECK_FALSE(check->check(compile).run);
+  SECTION("rule 6: an input made older, as by a restore from backup") {
+    fs.set_mtime("a.c", 1);
+    CHECK(check->check(compile).reason == "input a.c changed since the last run");
   }
-  SECTION("an output that cannot be examined") {
-    fs.make_unreadable("a.d", 13);
-    CHECK(check->check(compile).run);
+  SECTION("rule 7: an output edited by hand") {
+    fs.write("a.d");
+    CHECK(check->check(compile).reason == "output a.d was changed or replaced after the job wrote it");
   }
-  SECTION("--force") {
-    auto forced = make_timestamp_check(config, fs, Force::yes);
-    CHECK(forced->check(compile).run);
+  SECTION("rule 5: the command changed") {
+    Config changed = parse_config("Pipeline.toml", "/r",
+                                  std::string(k_file).replace(std::string(k_file).find("cc -c a.c"), 9, "cc -O2 -c a.c"));
+    Plan plan2 = build_plan(changed);
+    auto check2 = make_state_check(changed, plan2, fs, state, Force::no);
+    CHECK(check2->check(plan2.jobs[plan2.job_by_id.at("compile")]).reason ==
+          "its command or settings changed since the last run");
+  }
+  SECTION("rule 1: --force") {
+    auto forced = make_state_check(config, plan, fs, state, Force::yes);
+    CHECK(forced->check(compile).reason == "--force was given");
+  }
+  SECTION("the record survives the database being closed and opened again") {
+    check->flush(FreshnessCheck::Due::now);
+    StateDb reopened = StateDb::open(tmp.dir + "/state.db", &warning);
+    auto check2 = make_state_check(config, plan, fs, reopened, Force::no);
+    CHECK_FALSE(check2->check(compile).run);
   }
 }
 
+TEST_CASE("an input edited while its job runs makes the next run redo it", "[freshness]") {
+  TempDb tmp;
+  Config config = parse_config("Pipeline.toml", "/r", k_file);
+  Plan plan = build_plan(config);
+  const Job& compile = plan.jobs[plan.job_by_id.at("compile")];
+  test::FakeFileSystem fs;
+  std::string warning;
+  StateDb state = StateDb::open(tmp.dir + "/state.db", &warning);
+  auto check = make_state_check(config, plan, fs, state, Force::no);
+  fs.write("a.c");
+  fs.write("a.h");
+  check->job_starting(compile);
+  fs.write("a.c");  // edited while the job runs
+  fs.write("a.o");
+  fs.write("a.d");
+  check->job_succeeded(compile, std::chrono::milliseconds(1));
+  CHECK(check->check(compile).reason == "input a.c changed since the last run");
+}
+
+TEST_CASE("a job that starts loses its old record until it succeeds", "[freshness]") {
+  TempDb tmp;
+  Config config = parse_config("Pipeline.toml", "/r", k_file);
+  Plan plan = build_plan(config);
+  const Job& compile = plan.jobs[plan.job_by_id.at("compile")];
+  test::FakeFileSystem fs;
+  std::string warning;
+  StateDb state = StateDb::open(tmp.dir + "/state.db", &warning);
+  auto check = make_state_check(config, plan, fs, state, Force::no);
+  fs.write("a.c");
+  fs.write("a.h");
+  simulate_run(*check, fs, compile);
+  check->job_starting(compile);  // ... and then it fails or is killed
+  CHECK(check->check(compile).reason == "no successful run of it is recorded");
+}
+
+TEST_CASE("an existing tree is adopted when the state is new (rule 4)", "[freshness]") {
+  TempDb tmp;
+  Config config = parse_config("Pipeline.toml", "/r", k_file);
+  Plan plan = build_plan(config);
+  const Job& compile = plan.jobs[plan.job_by_id.at("compile")];
+  test::FakeFileSystem fs;
+  std::string warning;
+  StateDb state = StateDb::open(tmp.dir + "/state.db", &warning);
+  fs.write("a.c");
+  fs.write("a.h");
+  fs.write("a.o");
+  SECTION("outputs newer than inputs: adopted") {
+    fs.write("a.d");
+    CHECK(adopt_existing_outputs(config, plan, fs, state) == 1);  // not `forever` (always)
+    auto check = make_state_check(config, plan, fs, state, Force::no);
+    CHECK_FALSE(check->check(compile).run);
+  }
+  SECTION("equal times count as up to date") {
+    fs.write("a.d");
+    fs.set_mtime("a.h", fs.stat("a.o").mtime_ns);
+    CHECK(adopt_existing_outputs(config, plan, fs, state) == 1);
+  }
+  SECTION("an input newer than an output: not adopted") {
+    fs.write("a.d");
+    fs.write("a.h");
+    CHECK(adopt_existing_outputs(config, plan, fs, state) == 0);
+  }
+  SECTION("a missing output: not adopted") { CHECK(adopt_existing_outputs(config, plan, fs, state) == 0); }
+}
+
 TEST_CASE("jobs without files and always-jobs always run", "[freshness]") {
+  TempDb tmp;
   Config config = parse_config("Pipeline.toml", "/r", k_file);
   Plan plan = build_plan(config);
   test::FakeFileSystem fs;
+  std::string warning;
+  StateDb state = StateDb::open(tmp.dir + "/state.db", &warning);
   fs.write("a.c");
   fs.write("a.txt");
-  auto check = make_timestamp_check(config, fs, Force::no);
+  auto check = make_state_check(config, plan, fs, state, Force::no);
   CHECK(check->check(plan.jobs[plan.job_by_id.at("stamp")]).reason == "it has neither inputs nor outputs");
   CHECK(check->check(plan.jobs[plan.job_by_id.at("forever")]).reason == "the task has always = true");
+}
+
+TEST_CASE("the signature covers what rule 5 lists", "[freshness]") {
+  auto signature = [](const std::string& task_body) {
+    Config config = parse_config("Pipeline.toml", "/r", "[tasks.t]\n" + task_body);
+    Plan plan = build_plan(config);
+    return job_signature(config, plan.jobs[0]);
+  };
+  Hash128 base = signature("cmd = \"echo a\"\noutputs = [\"o\"]\n");
+  CHECK(base == signature("cmd = \"echo a\"\noutputs = [\"o\"]\ndescription = \"not part of it\"\n"));
+  CHECK(base != signature("cmd = \"echo b\"\noutputs = [\"o\"]\n"));
+  CHECK(base != signature("cmd = [\"echo\", \"a\"]\noutputs = [\"o\"]\n"));
+  CHECK(base != signature("cmd = \"echo a\"\noutputs = [\"o\", \"p\"]\n"));
+  CHECK(base != signature("cmd = \"echo a\"\noutputs = [\"o\"]\nenv = { X = \"1\" }\n"));
+  CHECK(base != signature("cmd = \"echo a\"\noutputs = [\"o\"]\ndir = \"sub\"\n"));
+  CHECK(base != signature("cmd = \"echo a\"\noutputs = [\"o\"]\nstdout = \"log\"\n"));
+  CHECK(base != signature("cmd = \"echo a\"\noutputs = [\"o\"]\ninputs = [\"i\"]\n"));
 }
