@@ -34,8 +34,6 @@ void reject_unavailable(const Config& config, const TaskDecl& task) {
   if (task.sandbox) later(task.sandbox_pos, "'sandbox'");
   if (task.container) later(task.container->pos, "'container'");
   if (task.executor == ExecutorKind::slurm) later(task.executor_pos, "executor 'slurm'");
-  if (!task.resources.empty()) later(task.resources_pos, "'resources'");
-  if (task.console) later(task.pos, "'console'");
 }
 
 // Expands one path pattern of inputs/outputs: vars and {task} only (this version
