@@ -18,7 +18,7 @@ JOBS=${JOBS:-2}
 # procps (pgrep), gzip, bzip2, util-linux (script), sqlite3 (inspecting state).
 PACKAGES=(g++ cmake ninja-build pkg-config git
   libtomlplusplus-dev libfmt-dev libuv1-dev catch2 libsqlite3-dev libxxhash-dev libcli11-dev
-  procps gzip bzip2 util-linux)
+  procps gzip bzip2 util-linux time)
 
 log() { echo "[setup] $*" >&2; }
 

@@ -1,6 +1,7 @@
 #include "pipeline/cli.hpp"
 
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -23,6 +24,7 @@
 #include "pipeline/graph.hpp"
 #include "pipeline/lock.hpp"
 #include "pipeline/plan.hpp"
+#include "pipeline/scheduler.hpp"
 #include "pipeline/state.hpp"
 
 namespace fs = std::filesystem;
@@ -133,6 +135,31 @@ bool use_color(const std::string& mode) {
   const char* term = std::getenv("TERM");
   if (term && std::strcmp(term, "dumb") == 0) return false;
   return isatty(STDOUT_FILENO);
+}
+
+// The columns of the terminal on stdout, or 0 when stdout is not a terminal (or
+// TERM=dumb): then there is no status line.
+int terminal_width() {
+  if (!isatty(STDOUT_FILENO)) return 0;
+  const char* term = std::getenv("TERM");
+  if (term && std::strcmp(term, "dumb") == 0) return 0;
+  struct winsize ws {};
+  if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  return 80;
+}
+
+// The mean of the recent durations of each selected job (0: never seen).
+std::vector<std::int64_t> expected_durations(const Plan& plan, const std::vector<JobIndex>& selected,
+                                             const StateDb& state) {
+  std::vector<std::int64_t> out(plan.jobs.size(), 0);
+  for (JobIndex j : selected) {
+    std::vector<std::int64_t> recent = state.recent_durations(plan.jobs[j].id);
+    if (recent.empty()) continue;
+    std::int64_t sum = 0;
+    for (std::int64_t ms : recent) sum += ms;
+    out[j] = std::max<std::int64_t>(sum / std::int64_t(recent.size()), 1);
+  }
+  return out;
 }
 
 std::string state_path(const Config& config, const char* name) {
@@ -273,6 +300,7 @@ int run_modes_and_targets(Options& options) {
     throw UserError(fmt::format("cannot enter {}: {}", root, std::strerror(errno)));
 
   Plan plan = build_plan(config);
+  check_resources(config);
   if (options.check) {
     if (!targets.empty()) select_jobs(config, plan, targets);
     fmt::print("{}: ok ({} tasks, {} jobs)\n", shown, config.tasks.size(), plan.jobs.size());
@@ -314,6 +342,17 @@ int run_modes_and_targets(Options& options) {
   exec.state_dir = config.settings.state_dir;
   exec.run_id = new_run_id();
   exec.kill_grace = config.settings.kill_grace;
+  exec.expected_ms = expected_durations(plan, selected, state);
+  if (!read_only) {
+    if (int width = terminal_width(); width > 0 && mode != OutputMode::quiet) {
+      console.set_terminal(width);
+      exec.tick_interval = std::chrono::milliseconds(250);
+    } else {
+      exec.tick_interval = std::chrono::minutes(1);
+      exec.tick_from = ExecutorOptions::TickFrom::last_job_end;
+    }
+    console.set_expectations(plan, exec.expected_ms, exec.slots);
+  }
   return execute(config, plan, selected, exec, *freshness, console);
 }
 

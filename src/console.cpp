@@ -68,12 +68,120 @@ std::string Console::paint(std::string_view text, const char* code) const {
   return fmt::format("\033[{}m{}\033[0m", code, text);
 }
 
+void Console::set_expectations(const Plan& plan, std::vector<std::int64_t> expected_ms, int slots) {
+  m_plan = &plan;
+  m_expected_ms = std::move(expected_ms);
+  m_slots = std::max(slots, 1);
+  m_expected_left_ms = 0;
+  for (std::int64_t ms : m_expected_ms) m_expected_left_ms += ms;
+}
+
 void Console::job_started(const Job& job, const std::string& reason) {
+  m_running[&job] = std::chrono::steady_clock::now();
   if (m_verbosity == Verbosity::verbose) {
-    if (m_explain) fmt::print(m_out, "{}: {}\n", job.id, reason);
-    for (const JobCommand& cmd : job.commands) fmt::print(m_out, "{} $ {}\n", job.id, cmd.display);
-    std::fflush(m_out);
+    std::string text;
+    if (m_explain) text += fmt::format("{}: {}\n", job.id, reason);
+    for (const JobCommand& cmd : job.commands) text += fmt::format("{} $ {}\n", job.id, cmd.display);
+    emit(text);
+  } else if (m_tty) {
+    draw_status();
   }
+}
+
+namespace {
+
+// "3m12s", "45s", "1h02m": coarse, for the status line.
+std::string short_duration(std::chrono::milliseconds d) {
+  auto s = d.count() / 1000;
+  if (s < 60) return fmt::format("{}s", s);
+  if (s < 3600) return fmt::format("{}m{:02}s", s / 60, s % 60);
+  return fmt::format("{}h{:02}m", s / 3600, (s / 60) % 60);
+}
+
+}  // namespace
+
+std::string Console::status_line() const {
+  using namespace std::chrono;
+  auto now = steady_clock::now();
+  std::string line = fmt::format("[{}/{}] running {}", m_done, m_total, m_running.size());
+  if (m_failed) line += fmt::format(" · failed {}", m_failed);
+  if (m_expected_left_ms > 0) {
+    std::int64_t left = m_expected_left_ms;
+    for (const auto& [job, started] : m_running) {
+      if (m_plan == nullptr) break;
+      auto j = std::size_t(job - m_plan->jobs.data());
+      if (j < m_expected_ms.size() && m_expected_ms[j] > 0)
+        left -= std::min<std::int64_t>(m_expected_ms[j], duration_cast<milliseconds>(now - started).count());
+    }
+    line += " · ETA " + short_duration(milliseconds(std::max<std::int64_t>(left, 0) / m_slots));
+  }
+  const Job* longest = nullptr;
+  steady_clock::time_point since{};
+  for (const auto& [job, started] : m_running)
+    if (!longest || started < since || (started == since && job->id < longest->id)) {
+      longest = job;
+      since = started;
+    }
+  if (longest)
+    line += fmt::format(" · longest: {} {}", longest->id,
+                        short_duration(duration_cast<milliseconds>(now - since)));
+  return line;
+}
+
+void Console::tick() {
+  if (m_tty) {
+    draw_status();
+    return;
+  }
+  if (m_running.empty()) return;
+  auto now = std::chrono::steady_clock::now();
+  const Job* longest = nullptr;
+  std::chrono::steady_clock::time_point since{};
+  for (const auto& [job, started] : m_running)
+    if (!longest || started < since) {
+      longest = job;
+      since = started;
+    }
+  emit(fmt::format("still running: {} ({})\n", longest->id,
+                   short_duration(std::chrono::duration_cast<std::chrono::milliseconds>(now - since))));
+}
+
+void Console::erase_status() {
+  if (!m_status_shown) return;
+  std::fputs("\r\033[K", m_out);
+  m_status_shown = false;
+}
+
+void Console::draw_status() {
+  if (!m_tty || m_mode == OutputMode::quiet) return;
+  auto now = std::chrono::steady_clock::now();
+  if (m_status_shown && now - m_last_draw < std::chrono::milliseconds(100)) return;
+  m_last_draw = now;
+  std::string line = status_line();
+  // Width-aware: never wrap (a wrapped line could not be erased with one \r).
+  std::size_t width = std::size_t(std::max(m_width - 1, 10));
+  std::size_t columns = 0, cut = line.size();
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    if ((static_cast<unsigned char>(line[i]) & 0xC0) == 0x80) continue;  // UTF-8 continuation
+    if (++columns > width) {
+      cut = i;
+      break;
+    }
+  }
+  line.resize(cut);
+  fmt::print(m_out, "\r\033[K{}", paint(line, "2"));
+  std::fflush(m_out);
+  m_status_shown = true;
+}
+
+void Console::emit(std::string_view text) {
+  erase_status();
+  std::fwrite(text.data(), 1, text.size(), m_out);
+  if (m_tty && !m_running.empty()) {
+    m_last_draw = {};
+    draw_status();
+  }
+  std::fflush(m_out);
 }
 
 void Console::job_output(const Job& job, std::string_view data) {
@@ -96,10 +204,7 @@ void Console::job_output(const Job& job, std::string_view data) {
     partial.clear();
     data.remove_prefix(nl + 1);
   }
-  if (!out.empty()) {
-    std::fwrite(out.data(), 1, out.size(), m_out);
-    std::fflush(m_out);
-  }
+  if (!out.empty()) emit(out);
 }
 
 void Console::job_up_to_date(const Job& job, const std::string& reason) {
@@ -121,18 +226,19 @@ void Console::would_run(const Job& job, const std::string& reason) {
 void Console::job_retrying(const Job& job, const std::string& detail, int attempt,
                            std::chrono::milliseconds delay) {
   if (m_mode == OutputMode::quiet) return;
-  fmt::print(m_out, "{} {} ({}), attempt {} in {}\n", paint("retry", "33"), job.id, detail,
-             attempt + 1, format_duration(delay));
-  std::fflush(m_out);
+  emit(fmt::format("{} {} ({}), attempt {} in {}\n", paint("retry", "33"), job.id, detail,
+                   attempt + 1, format_duration(delay)));
 }
 
-void Console::note(std::string_view text) {
-  fmt::print(m_out, "pipeline: {}\n", text);
-  std::fflush(m_out);
-}
+void Console::note(std::string_view text) { emit(fmt::format("pipeline: {}\n", text)); }
 
 void Console::job_ended(const JobEnd& end) {
   ++m_done;
+  m_running.erase(end.job);
+  if (m_plan) {
+    auto j = std::size_t(end.job - m_plan->jobs.data());
+    if (j < m_expected_ms.size()) m_expected_left_ms -= m_expected_ms[j];
+  }
   const bool failed = end.status != JobStatus::ran;
   if (m_mode == OutputMode::stream) {
     auto it = m_partial_lines.find(end.job);
@@ -142,11 +248,15 @@ void Console::job_ended(const JobEnd& end) {
     }
   }
   if (failed) {
+    ++m_failed;
     m_failures.push_back(end);
     m_failures.back().output = nullptr;
     m_failure_tails.emplace_back(end.output ? last_lines(end.output->str(), 10) : "");
   }
-  if (m_mode == OutputMode::quiet && !failed) return;
+  if (m_mode == OutputMode::quiet && !failed) {
+    if (m_tty) draw_status();
+    return;
+  }
 
   std::string line = fmt::format("[{}/{}] ", m_done, m_total);
   if (failed) {
@@ -166,12 +276,13 @@ void Console::job_ended(const JobEnd& end) {
     line += text;
     if (!text.empty() && text.back() != '\n') line += '\n';
   }
-  std::fwrite(line.data(), 1, line.size(), m_out);
-  std::fflush(m_out);
+  emit(line);
 }
 
 void Console::summary(const RunCounts& counts, std::chrono::milliseconds elapsed, bool dry_run,
                       bool interrupted) {
+  erase_status();
+  m_running.clear();
   if (dry_run && m_why) return;
   if (dry_run) {
     if (counts.ran == 0)

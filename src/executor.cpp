@@ -16,6 +16,7 @@
 #include <unordered_map>
 
 #include "pipeline/runner.hpp"
+#include "pipeline/scheduler.hpp"
 #include "pipeline/util/fd.hpp"
 
 extern char** environ;
@@ -46,6 +47,12 @@ public:
     uv_timer_start(m_handle, cb, std::uint64_t(std::max<milliseconds::rep>(after.count(), 0)), 0);
   }
   void stop() { uv_timer_stop(m_handle); }
+  void start_repeating(milliseconds every, uv_timer_cb cb) {
+    auto ms = std::uint64_t(std::max<milliseconds::rep>(every.count(), 1));
+    uv_timer_start(m_handle, cb, ms, ms);
+  }
+  // Restarts a repeating timer's countdown from now.
+  void again() { uv_timer_again(m_handle); }
 
 private:
   uv_timer_t* m_handle;
@@ -79,7 +86,6 @@ std::string signal_name(int sig) {
 struct ActiveJob {
   JobIndex job = 0;
   std::string reason;
-  int slots = 1;
   int attempt = 1;
   std::size_t command = 0;
   bool has_process = false;
@@ -101,7 +107,9 @@ public:
       const ExecutorOptions& options, FreshnessCheck& freshness, Console& console)
       : m_config(config), m_plan(plan), m_options(options), m_freshness(freshness),
         m_console(console), m_selected(selected), m_schedule(plan, selected),
-        m_free_slots(std::max(options.slots, 1)) {
+        m_scheduler(std::max(options.slots, 1), capacities(config)),
+        m_needs(job_needs(config, plan, std::max(options.slots, 1))),
+        m_priority(remaining_path_lengths(plan, selected, options.expected_ms)) {
     for (char** e = environ; *e; ++e) m_base_env.emplace_back(*e);
     m_console.set_total(selected.size());
   }
@@ -115,6 +123,11 @@ public:
       m_runner = make_local_runner(&m_loop, *this);
       m_sigint = std::make_unique<Signal>(&m_loop, this, SIGINT, on_signal);
       m_sigterm = std::make_unique<Signal>(&m_loop, this, SIGTERM, on_signal);
+      if (m_options.tick_interval.count() > 0) {
+        m_tick = std::make_unique<Timer>(&m_loop, this);
+        m_tick->start_repeating(m_options.tick_interval,
+                                [](uv_timer_t* h) { static_cast<Run*>(h->data)->m_console.tick(); });
+      }
       pump();
       if (!m_closed) uv_run(&m_loop, UV_RUN_DEFAULT);
       close_handles();
@@ -168,21 +181,21 @@ private:
   void pump() {
     while (!m_stopping) {
       while (auto j = m_schedule.pop_ready()) consider(*j);
-      if (m_runnable.empty() || m_stopping) break;
-      auto [job, reason] = m_runnable.front();
-      int need = slots_for(job);
-      if (need > m_free_slots) break;
-      m_runnable.pop_front();
-      start_job(job, std::move(reason));
+      if (m_stopping) break;
+      auto next = m_scheduler.next();
+      if (!next) break;
+      auto reason = m_reasons.find(*next);
+      start_job(*next, std::move(reason->second));
+      m_reasons.erase(reason);
     }
-    if (m_options.dry_run == DryRun::no && m_active.empty() && (m_stopping || m_runnable.empty()))
+    if (m_options.dry_run == DryRun::no && m_active.empty() && (m_stopping || m_scheduler.waiting() == 0))
       close_handles();
   }
 
-  int slots_for(JobIndex job) const {
-    // A job with more threads than there are slots runs alone.
-    return std::min(std::max(m_config.tasks[m_plan.jobs[job].task].threads, 1),
-                    std::max(m_options.slots, 1));
+  static std::vector<std::int64_t> capacities(const Config& config) {
+    std::vector<std::int64_t> out;
+    for (const auto& entry : config.settings.resources) out.push_back(entry.second);
+    return out;
   }
 
   void consider(JobIndex j) {
@@ -194,7 +207,8 @@ private:
       m_schedule.finish(j, true);
       return;
     }
-    m_runnable.emplace_back(j, std::move(verdict.reason));
+    m_reasons.emplace(j, std::move(verdict.reason));
+    m_scheduler.add(j, m_priority[j], m_needs[j]);
   }
 
   // -n and --why: every selected job's predicted verdict, in the order jobs would run.
@@ -218,10 +232,8 @@ private:
     ActiveJob& a = *owned;
     a.job = j;
     a.reason = std::move(reason);
-    a.slots = slots_for(j);
     a.started = Clock::now();
     a.run = this;
-    m_free_slots -= a.slots;
     m_active.emplace(j, std::move(owned));
     m_console.job_started(job, a.reason);
 
@@ -279,6 +291,7 @@ private:
     spec.argv = job.commands[a.command].argv;
     spec.cwd = job.dir;
     spec.env = job.env.empty() ? m_base_env : environment_for(job);
+    spec.console = m_config.tasks[job.task].console;
     spec.stdout_fd = a.stdout_file.get();
     spec.stderr_fd = job.stderr_path.empty() ? -1
                      : job.stderr_path == job.stdout_path ? a.stdout_file.get()
@@ -375,6 +388,7 @@ private:
     end.log_path = a.log_path;
     end.attempts = a.attempt;
     m_console.job_ended(end);
+    if (m_tick && m_options.tick_from == ExecutorOptions::TickFrom::last_job_end) m_tick->again();
     if (status == JobStatus::ran) {
       ++m_counts.ran;
       m_freshness.job_succeeded(job, end.duration);
@@ -384,7 +398,7 @@ private:
       if (m_options.keep_going == KeepGoing::no) m_stopping = true;
     }
     m_schedule.finish(a.job, status == JobStatus::ran);
-    m_free_slots += a.slots;
+    m_scheduler.release(a.job);
     m_active.erase(a.job);  // destroys `a`
     pump();
   }
@@ -463,6 +477,7 @@ private:
     m_sigint.reset();
     m_sigterm.reset();
     m_kill_timer.reset();
+    m_tick.reset();
     // The runner's own handles (SIGCHLD) may keep the loop alive: stop it here.
     if (m_options.dry_run == DryRun::no) uv_stop(&m_loop);
   }
@@ -474,9 +489,11 @@ private:
   Console& m_console;
   const std::vector<JobIndex>& m_selected;
   Schedule m_schedule;
-  int m_free_slots;
+  Scheduler m_scheduler;
+  std::vector<JobNeeds> m_needs;
+  std::vector<double> m_priority;
+  std::unordered_map<JobIndex, std::string> m_reasons;  // of jobs waiting in m_scheduler
   std::vector<std::string> m_base_env;
-  std::deque<std::pair<JobIndex, std::string>> m_runnable;
   std::unordered_map<JobIndex, std::unique_ptr<ActiveJob>> m_active;
   std::unordered_map<ProcessId, ActiveJob*> m_by_process;
   RunCounts m_counts;
@@ -490,6 +507,7 @@ private:
   std::unique_ptr<Signal> m_sigint;
   std::unique_ptr<Signal> m_sigterm;
   std::unique_ptr<Timer> m_kill_timer;
+  std::unique_ptr<Timer> m_tick;
 };
 
 }  // namespace

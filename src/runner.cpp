@@ -82,10 +82,12 @@ private:
 // posix_spawn attributes, identical for every child.
 class SpawnAttributes {
 public:
-  SpawnAttributes() {
+  // own_group: a process group of its own (pgid = pid), so that a terminal's Ctrl-C
+  // reaches us, not the jobs, and signal_group() reaches a job's grandchildren too.
+  // Otherwise (console jobs) the child stays in our group, which is the terminal's
+  // foreground group when we are: it can read the terminal and gets its Ctrl-C.
+  explicit SpawnAttributes(bool own_group) {
     check(posix_spawnattr_init(&m_attr), "posix_spawnattr_init");
-    // Own process group (pgid = pid): a terminal's Ctrl-C reaches us, not the jobs, and
-    // signal_group() reaches a job's grandchildren too.
     check(posix_spawnattr_setpgroup(&m_attr, 0), "posix_spawnattr_setpgroup");
     sigset_t mask;
     sigemptyset(&mask);
@@ -94,9 +96,9 @@ public:
     sigemptyset(&defaults);
     for (int signal : k_default_signals) sigaddset(&defaults, signal);
     check(posix_spawnattr_setsigdefault(&m_attr, &defaults), "posix_spawnattr_setsigdefault");
-    check(posix_spawnattr_setflags(
-              &m_attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF),
-          "posix_spawnattr_setflags");
+    short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+    if (own_group) flags |= POSIX_SPAWN_SETPGROUP;
+    check(posix_spawnattr_setflags(&m_attr, flags), "posix_spawnattr_setflags");
   }
   ~SpawnAttributes() { posix_spawnattr_destroy(&m_attr); }
   SpawnAttributes(const SpawnAttributes&) = delete;
@@ -206,7 +208,8 @@ class LocalRunner;
 struct Proc {
   LocalRunner* runner = nullptr;
   ProcessId id = 0;
-  pid_t pid = -1;  // also its process group
+  pid_t pid = -1;  // also its process group, if own_group
+  bool own_group = true;
   // The parent's end of the output pipe while it is open; its data points here.
   UvHandle<uv_pipe_t> pipe;
   // waitpid() has returned it: the pid (and so the group id) may be reused now.
@@ -234,7 +237,8 @@ private:
 
   uv_loop_t* m_loop;
   ProcessObserver& m_observer;
-  SpawnAttributes m_attributes;
+  SpawnAttributes m_attributes{true};
+  SpawnAttributes m_console_attributes{false};
   std::unique_ptr<char[]> m_buffer;  // shared: libuv calls on_read right after on_alloc
   UvHandle<uv_signal_t> m_sigchld;
   // Stable addresses: the observer may start processes from inside our callbacks.
@@ -353,9 +357,8 @@ Expected<ProcessId, std::string> LocalRunner::start(const ProcessSpec& spec) {
     }
     actions.dup2(source, targets[i]);
   }
-  // TODO(console): a later change gives a console child the terminal's foreground
-  // process group (tcsetpgrp) while it runs (SPEC §4); until then it shares our
-  // stdin/stdout/stderr from a background group, and reading the terminal stops it.
+  // A console child stays in our process group (see SpawnAttributes): it is in the
+  // terminal's foreground group while it runs, as SPEC §4 asks, without tcsetpgrp.
   if (!spec.cwd.empty()) actions.chdir(spec.cwd.c_str());
   if (actions.error() != 0) return fail(actions.error());
 
@@ -363,7 +366,8 @@ Expected<ProcessId, std::string> LocalRunner::start(const ProcessSpec& spec) {
   // glibc's posix_spawn is clone(CLONE_VM | CLONE_VFORK): the cost does not grow with
   // our memory, and exec or setup failures come back as the result (the failed child
   // has been reaped by glibc already).
-  const int err = ::posix_spawn(&pid, path->c_str(), actions.get(), m_attributes.get(), argv.data(),
+  const posix_spawnattr_t* attributes = spec.console ? m_console_attributes.get() : m_attributes.get();
+  const int err = ::posix_spawn(&pid, path->c_str(), actions.get(), attributes, argv.data(),
                                 envp.data());
   if (err != 0) {
     if (!spec.cwd.empty()) {
@@ -377,6 +381,7 @@ Expected<ProcessId, std::string> LocalRunner::start(const ProcessSpec& spec) {
   const ProcessId id = m_next_id++;
   proc->id = id;
   proc->pid = pid;
+  proc->own_group = !spec.console;
   m_procs.emplace(id, std::move(proc));
   m_unreaped.emplace(pid, id);
   if (m_unreaped.size() == 1) uv_ref(m_sigchld.handle());
@@ -388,7 +393,7 @@ void LocalRunner::signal_group(ProcessId id, int signal) {
   const auto it = m_procs.find(id);
   // Until we reap the leader its pid cannot be reused, so -pid is still its group.
   if (it == m_procs.end() || it->second->reaped) return;
-  ::kill(-it->second->pid, signal);
+  ::kill(it->second->own_group ? -it->second->pid : it->second->pid, signal);
 }
 
 void LocalRunner::on_sigchld(uv_signal_t* handle, int /*signum*/) {

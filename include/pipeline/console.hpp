@@ -4,6 +4,7 @@
 // closing summary. Knows nothing of processes; the executor tells it what happened.
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -61,8 +62,20 @@ public:
   // --why: every job's verdict is printed, "JOB: up to date: ..." or
   // "JOB: would run: ...", and no summary line for the dry run.
   void show_every_verdict() { m_why = true; }
+  // On a terminal of `width` columns, a status line is kept at the bottom.
+  void set_terminal(int width) {
+    m_tty = true;
+    m_width = width;
+  }
+  // Expected durations per JobIndex (0: never seen), for the ETA; `slots` in parallel.
+  void set_expectations(const Plan& plan, std::vector<std::int64_t> expected_ms, int slots);
   // A job starts running its commands (-v prints them).
   void job_started(const Job& job, const std::string& reason);
+  // Called a few times a second on a terminal (redraws the status line), else every
+  // minute that nothing finished (prints "still running: JOB (3m12s)").
+  void tick();
+  // The status line for the current state (exposed for tests).
+  std::string status_line() const;
   // A line or chunk of output of a running job (stream mode prints it prefixed).
   void job_output(const Job& job, std::string_view data);
   // The job ended (ran, failed...). Up-to-date jobs are only counted.
@@ -92,6 +105,21 @@ private:
   std::vector<JobEnd> m_failures;
   std::vector<std::string> m_failure_tails;
   std::unordered_map<const Job*, std::string> m_partial_lines;  // stream mode
+  // Writes `text` to the output, erasing the status line first and redrawing it after.
+  void emit(std::string_view text);
+  void draw_status();
+  void erase_status();
+
+  bool m_tty = false;
+  int m_width = 80;
+  bool m_status_shown = false;
+  std::size_t m_failed = 0;
+  std::chrono::steady_clock::time_point m_last_draw{};
+  std::unordered_map<const Job*, std::chrono::steady_clock::time_point> m_running;
+  const Plan* m_plan = nullptr;
+  std::vector<std::int64_t> m_expected_ms;
+  std::int64_t m_expected_left_ms = 0;  // of jobs not finished, whose duration is known
+  int m_slots = 1;
 };
 
 // A job id made safe as a file name, by an encoding that cannot make two ids

@@ -25,6 +25,13 @@ struct ExecutorOptions {
   std::string state_dir;          // relative to the root (the current directory)
   std::string run_id;             // names the run's log directory
   Duration kill_grace = std::chrono::seconds(5);
+  // Expected duration of each job (by JobIndex) from earlier runs, 0 if never seen:
+  // the longest remaining path starts first, and the status line's ETA uses them.
+  std::vector<std::int64_t> expected_ms;
+  // How often Console::tick() runs: a few times a second for a terminal's status
+  // line; else once a minute, counted from the last job that ended. 0: never.
+  std::chrono::milliseconds tick_interval{0};
+  enum class TickFrom { start, last_job_end } tick_from = TickFrom::start;
 };
 
 // Runs `selected` (in topological order) and returns the exit code of SPEC §2.2.

@@ -27,7 +27,9 @@ struct ProcessSpec {
   // it) instead of the shared output pipe.
   int stdout_fd = -1;
   int stderr_fd = -1;
-  // The child shares our stdin/stdout/stderr instead of /dev/null and the pipe.
+  // The child shares our stdin/stdout/stderr instead of /dev/null and the pipe, and
+  // stays in our process group (the terminal's foreground group when we are), so it
+  // can read the terminal; signal_group() then signals the child alone.
   bool console = false;
 };
 
