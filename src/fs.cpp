@@ -1,8 +1,10 @@
 #include "pipeline/fs.hpp"
 
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <vector>
 
@@ -41,6 +43,49 @@ public:
 
   int remove_file(const std::string& path) override {
     return ::unlink(path.c_str()) == 0 ? 0 : errno;
+  }
+
+  std::vector<std::string> list_files(const std::string& dir,
+                                      const std::vector<std::string>& skip) override {
+    std::vector<std::string> files;
+    const std::string start = normalize_path(dir);
+    // An explicit stack instead of recursion: trees may be deep.
+    std::vector<std::string> pending{start};
+    while (!pending.empty()) {
+      std::string current = std::move(pending.back());
+      pending.pop_back();
+      DIR* d = ::opendir(current.c_str());
+      if (!d) continue;
+      const std::string prefix = current == "." ? std::string() : current + "/";
+      while (const dirent* entry = ::readdir(d)) {
+        std::string_view name = entry->d_name;
+        if (name == "." || name == "..") continue;
+        std::string path = prefix;
+        path += name;
+        unsigned char type = entry->d_type;
+        if (type == DT_UNKNOWN) {
+          struct ::stat st {};
+          if (::lstat(path.c_str(), &st) != 0) continue;
+          type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK : DT_REG;
+        }
+        if (type == DT_LNK) {
+          // A link to a directory is not entered (no cycles); a dangling link is
+          // not a file that exists.
+          struct ::stat st {};
+          if (::stat(path.c_str(), &st) != 0 || S_ISDIR(st.st_mode)) continue;
+          type = DT_REG;
+        }
+        if (type == DT_DIR) {
+          if (name == ".git" || std::find(skip.begin(), skip.end(), path) != skip.end()) continue;
+          pending.push_back(std::move(path));
+        } else {
+          files.push_back(std::move(path));
+        }
+      }
+      ::closedir(d);
+    }
+    std::sort(files.begin(), files.end());
+    return files;
   }
 };
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pipeline {
 
@@ -29,6 +30,14 @@ public:
   virtual int make_dirs(const std::string& dir) = 0;
   // Removes a file; returns 0, or an errno (ENOENT when it was missing).
   virtual int remove_file(const std::string& path) = 0;
+  // Every file (anything but a directory) under the directory `dir` ("." for the
+  // root), recursively, as normalised paths relative to the root ("dir/a/b.txt";
+  // under ".", "a/b.txt"), sorted bytewise. Directories named ".git", and those
+  // whose normalised path is in `skip`, are not entered, nor symbolic links to
+  // directories. A missing `dir` gives an empty list; directories that cannot be
+  // read are left out.
+  virtual std::vector<std::string> list_files(const std::string& dir,
+                                              const std::vector<std::string>& skip) = 0;
 };
 
 // The real file system.

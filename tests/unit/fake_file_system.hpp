@@ -1,8 +1,10 @@
 #pragma once
 // An in-memory FileSystem with its own clock, for tests that must not sleep.
 
+#include <algorithm>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "pipeline/fs.hpp"
 
@@ -33,6 +35,25 @@ public:
   }
   int make_dirs(const std::string&) override { return 0; }
   int remove_file(const std::string& path) override { return m_files.erase(path) ? 0 : 2; }
+  // The files written under `dir` (directories exist only through their files).
+  std::vector<std::string> list_files(const std::string& dir,
+                                      const std::vector<std::string>& skip) override {
+    std::vector<std::string> out;
+    const std::string prefix = dir == "." ? std::string() : dir + "/";
+    for (const auto& [path, st] : m_files) {
+      if (path.compare(0, prefix.size(), prefix) != 0) continue;
+      bool skipped = false;
+      for (std::size_t slash = path.find('/'); slash != std::string::npos;
+           slash = path.find('/', slash + 1)) {
+        std::string parent = path.substr(0, slash);
+        std::string_view last = std::string_view(parent).substr(parent.rfind('/') + 1);
+        if (last == ".git" || std::find(skip.begin(), skip.end(), parent) != skip.end())
+          skipped = true;
+      }
+      if (!skipped) out.push_back(path);
+    }
+    return out;  // std::map keeps them sorted
+  }
 
 private:
   std::map<std::string, FileStat> m_files;
