@@ -300,6 +300,7 @@ int run_modes_and_targets(Options& options) {
     throw UserError(fmt::format("cannot enter {}: {}", root, std::strerror(errno)));
 
   Plan plan = build_plan(config);
+  for (const std::string& warning : plan.warnings) fmt::print(stderr, "{}\n", warning);
   check_resources(config);
   if (options.check) {
     if (!targets.empty()) select_jobs(config, plan, targets);

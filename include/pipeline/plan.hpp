@@ -1,19 +1,24 @@
 #pragma once
 // plan: the jobs of a Pipeline.toml and the DAG between them (SPEC §1.3, §1.4, §2.3).
-// Building a plan expands every placeholder, indexes outputs by path, connects jobs
-// by file and `deps`, and rejects cycles and collisions — all without touching the
-// file system. The readiness tracker (Schedule) is pure too: it is told which jobs
-// finished and answers which are ready, so a test can drive it step by step.
+// Building a plan fans wildcard, glob and matrix tasks out into jobs, expands every
+// placeholder, indexes outputs by path, connects jobs by file and `deps`, and rejects
+// cycles and collisions. The only thing it reads from the file system is one listing
+// of the directories that wildcard and glob inputs look into (FileSystem::list_files,
+// so tests give it a fake). The readiness tracker (Schedule) is pure: it is told
+// which jobs finished and answers which are ready, so a test can drive it step by step.
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "pipeline/config.hpp"
+#include "pipeline/fs.hpp"
 
 namespace pipeline {
 
@@ -26,32 +31,99 @@ struct JobCommand {
   std::string display;  // what -v prints: the shell text, or the argv joined
 };
 
+// A read-only list of jobs (a job's deps or dependents): a view into storage that the
+// Plan owns, used like a const std::vector<JobIndex>. One allocation for all the
+// edges of a plan instead of two per job.
+class JobList {
+public:
+  JobList() = default;
+  JobList(const JobIndex* data, std::size_t size) : m_data(data), m_size(std::uint32_t(size)) {}
+  const JobIndex* begin() const { return m_data; }
+  const JobIndex* end() const { return m_data + m_size; }
+  std::size_t size() const { return m_size; }
+  bool empty() const { return m_size == 0; }
+  JobIndex operator[](std::size_t i) const { return m_data[i]; }
+  JobIndex front() const { return m_data[0]; }
+  JobIndex back() const { return m_data[m_size - 1]; }
+  std::vector<JobIndex> to_vector() const { return {begin(), end()}; }
+
+private:
+  const JobIndex* m_data = nullptr;
+  std::uint32_t m_size = 0;
+};
+
+// The environment a job adds (`[env]`, then the task's `env`), used like a const
+// std::vector of (name, value) pairs. The jobs of a task whose env does not depend on
+// the job share one copy.
+class EnvList {
+public:
+  using Entry = std::pair<std::string, std::string>;
+  EnvList() = default;
+  explicit EnvList(std::vector<Entry> entries)
+      : m_entries(entries.empty()
+                      ? nullptr
+                      : std::make_shared<const std::vector<Entry>>(std::move(entries))) {}
+  const Entry* begin() const { return m_entries ? m_entries->data() : nullptr; }
+  const Entry* end() const { return m_entries ? m_entries->data() + m_entries->size() : nullptr; }
+  std::size_t size() const { return m_entries ? m_entries->size() : 0; }
+  bool empty() const { return size() == 0; }
+  const Entry& operator[](std::size_t i) const { return (*m_entries)[i]; }
+
+private:
+  std::shared_ptr<const std::vector<Entry>> m_entries;
+};
+
+// One job: a task with one set of wildcard/matrix values. 200,000 of them must fit
+// in a plan, so what every job of a task shares is shared (env) or kept once in the
+// Plan (edges).
 struct Job {
-  std::string id;                     // SPEC §2.3: "task" or "task[name=value,...]"
-  std::uint32_t task = 0;             // index in Config::tasks
-  std::vector<std::string> inputs;    // normalised paths, relative to the root
-  std::vector<std::string> outputs;   // normalised paths, relative to the root
-  std::vector<JobCommand> commands;   // empty: an alias
-  std::string dir;                    // working directory relative to the root; "" = root
-  std::vector<std::pair<std::string, std::string>> env;  // [env] then the task's env
-  std::string stdout_path;            // "" = the log
+  std::string id;                    // SPEC §2.3: "task" or "task[name=value,...]"
+  std::uint32_t task = 0;            // index in Config::tasks
+  std::vector<std::string> inputs;   // normalised paths, relative to the root
+  std::vector<std::string> outputs;  // normalised paths, relative to the root
+  std::vector<JobCommand> commands;  // empty: an alias
+  std::string dir;                   // working directory relative to the root; "" = root
+  EnvList env;                       // [env] then the task's env
+  std::string stdout_path;           // "" = the log
   std::string stderr_path;
-  std::vector<JobIndex> deps;         // jobs that must finish first (sorted, unique)
-  std::vector<JobIndex> dependents;   // jobs that wait for this one
+  JobList deps;        // jobs that must finish first (sorted, unique)
+  JobList dependents;  // jobs that wait for this one (sorted, unique)
 };
 
 struct Plan {
   std::vector<Job> jobs;
-  std::vector<std::vector<JobIndex>> task_jobs;              // per Config::tasks index
-  std::unordered_map<std::string, JobIndex> job_by_id;
-  std::unordered_map<std::string, JobIndex> producer;       // output path -> job
+  // Per Config::tasks index, its jobs in the order of their values (a task without
+  // wildcards or matrix has exactly one job; a wildcard task may have none).
+  std::vector<std::vector<JobIndex>> task_jobs;
+  // Job id -> job and output path -> job. The keys are views into `jobs` (no second
+  // copy of 100,000 ids and paths), so a Plan is moved, never copied, and its jobs
+  // are never added to or removed after build_plan.
+  std::unordered_map<std::string_view, JobIndex> job_by_id;
+  std::unordered_map<std::string_view, JobIndex> producer;
+  // Things worth telling that are not errors, each one line ready to print to stderr:
+  // "Pipeline.toml:L:C: warning: ..." (an input pattern that matched nothing).
+  std::vector<std::string> warnings;
+  // The storage of every Job::deps and Job::dependents.
+  std::vector<JobIndex> edges;
   // The job that writes `path` (normalised), if any.
-  std::optional<JobIndex> producer_of(const std::string& path) const;
+  std::optional<JobIndex> producer_of(std::string_view path) const;
+
+  Plan() = default;
+  Plan(Plan&&) = default;
+  Plan& operator=(Plan&&) = default;
+  Plan(const Plan&) = delete;
+  Plan& operator=(const Plan&) = delete;
 };
 
-// Expands and connects every task of `config`. Throws ConfigError (located) for an
-// undefined placeholder, an unknown task in `deps` or `default`, two jobs with the
-// same output, a dependency cycle, or a feature that is not available yet.
+// Expands and connects every task of `config` (SPEC §1.3, §1.4). The jobs of a
+// wildcard or glob input come from the files that `fs` lists under the root (the
+// current directory) and from the outputs of the other jobs of the plan. Throws
+// ConfigError (located) for an undefined placeholder, a wildcard missing from an
+// output, a glob in an output, a regex that does not compile, an unknown task in
+// `deps` or `default`, two jobs with the same output, a dependency cycle, or a
+// feature that is not available yet.
+Plan build_plan(const Config& config, FileSystem& fs);
+// The same on the real file system; the current directory must be the root.
 Plan build_plan(const Config& config);
 
 // The selected jobs of SPEC §2 for `targets` (task names, job ids or output paths;

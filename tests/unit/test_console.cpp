@@ -28,7 +28,7 @@ TEST_CASE("the output tail keeps the last bytes in constant memory", "[console]"
   }
 }
 
-TEST_CASE("job ids become distinct, safe file names", "[console]") {
+TEST_CASE("job ids become distinct safe file names", "[console]") {
   CHECK(file_name_for_job("compile") == "compile");
   CHECK(file_name_for_job("calibrate[frame=0042]") == "calibrate%5Bframe%3D0042%5D");
   CHECK(file_name_for_job(".hidden") == "%2Ehidden");

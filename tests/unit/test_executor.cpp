@@ -127,7 +127,7 @@ cmd = "touch other"
   }
 }
 
-TEST_CASE("a job that succeeds without its output fails, naming it", "[executor]") {
+TEST_CASE("a job that succeeds without its output fails naming it", "[executor]") {
   TempRoot root;
   RunResult r = run("[tasks.t]\noutputs = [\"never.txt\"]\ncmd = \"true\"\n");
   CHECK(r.exit_code == 1);

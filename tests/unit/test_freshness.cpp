@@ -46,7 +46,7 @@ void simulate_run(FreshnessCheck& check, test::FakeFileSystem& fs, const Job& jo
 
 }  // namespace
 
-TEST_CASE("the rules of SPEC §3 fire in order, each with its reason", "[freshness]") {
+TEST_CASE("the rules of SPEC §3 fire in order each with its reason", "[freshness]") {
   TempDb tmp;
   Config config = parse_config("Pipeline.toml", "/r", k_file);
   Plan plan = build_plan(config);

@@ -12,7 +12,7 @@ JobNeeds needs(int slots, std::vector<std::int64_t> amounts = {}) { return {slot
 
 }  // namespace
 
-TEST_CASE("the highest priority starts first, ties in order of arrival", "[scheduler]") {
+TEST_CASE("the highest priority starts first ties in order of arrival", "[scheduler]") {
   Scheduler s(1, {});
   s.add(0, 1.0, needs(1));
   s.add(1, 5.0, needs(1));

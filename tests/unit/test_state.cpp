@@ -138,7 +138,7 @@ StateDb open_db(const std::string& path) {
 
 CATCH_REGISTER_LISTENER(StateFailureCounter)
 
-TEST_CASE("a new state database is created, not rebuilt", "[state]") {
+TEST_CASE("a new state database is created not rebuilt", "[state]") {
   TempDir dir;
   const std::string path = dir.file("state.db");
   SECTION("a missing file") {}
@@ -513,7 +513,7 @@ TEST_CASE("a state directory that cannot be written is an error", "[state]") {
   }
 }
 
-TEST_CASE("loading 100,000 records is fast", "[.perf][state_perf]") {
+TEST_CASE("loading 100000 records is fast", "[.perf][state_perf]") {
   using Clock = std::chrono::steady_clock;
   auto ms_since = [](Clock::time_point start) {
     return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
