@@ -1108,9 +1108,7 @@ void reject_cycles(const Config& config, const Plan& plan) {
 }  // namespace
 
 std::optional<JobIndex> Plan::producer_of(std::string_view path) const {
-  auto it = producer.find(path);
-  if (it == producer.end()) return std::nullopt;
-  return it->second;
+  return producer.find(path);
 }
 
 Plan build_plan(const Config& config) { return build_plan(config, real_file_system()); }
@@ -1216,15 +1214,15 @@ Plan build_plan(const Config& config, FileSystem& fs) {
   for (JobIndex j = 0; j < plan.jobs.size(); ++j) {
     const TaskDecl& task = config.tasks[plan.jobs[j].task];
     for (const std::string& out : plan.jobs[j].outputs) {
-      auto [it, inserted] = plan.producer.emplace(out, j);
+      auto [writer, inserted] = plan.producer.emplace(out, j);
       if (!inserted) {
         SourcePos pos = task.outputs.empty() ? task.pos : task.outputs.front().pos;
-        if (it->second == j)
+        if (writer == j)
           throw config.source.error(
               pos, fmt::format("job '{}' declares output '{}' twice", plan.jobs[j].id, out));
         throw config.source.error(pos,
                                   fmt::format("jobs '{}' and '{}' both declare the output '{}'",
-                                              plan.jobs[it->second].id, plan.jobs[j].id, out));
+                                              plan.jobs[writer].id, plan.jobs[j].id, out));
       }
     }
   }
@@ -1301,8 +1299,8 @@ std::vector<JobIndex> select_jobs(const Config& config, const Plan& plan,
     if (int t = config.find_task(name); t >= 0) {
       const auto& jobs = plan.task_jobs[std::size_t(t)];
       roots.insert(roots.end(), jobs.begin(), jobs.end());
-    } else if (auto it = plan.job_by_id.find(name); it != plan.job_by_id.end()) {
-      roots.push_back(it->second);
+    } else if (auto job = plan.job_by_id.find(name)) {
+      roots.push_back(*job);
     } else if (auto p = plan.producer_of(normalize_path(name))) {
       roots.push_back(*p);
     } else {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "pipeline/config.hpp"
+#include "pipeline/util/string_index.hpp"
 #include "pipeline/fs.hpp"
 
 namespace pipeline {
@@ -98,8 +99,8 @@ struct Plan {
   // Job id -> job and output path -> job. The keys are views into `jobs` (no second
   // copy of 100,000 ids and paths), so a Plan is moved, never copied, and its jobs
   // are never added to or removed after build_plan.
-  std::unordered_map<std::string_view, JobIndex> job_by_id;
-  std::unordered_map<std::string_view, JobIndex> producer;
+  StringIndex job_by_id;
+  StringIndex producer;
   // Things worth telling that are not errors, each one line ready to print to stderr:
   // "Pipeline.toml:L:C: warning: ..." (an input pattern that matched nothing).
   std::vector<std::string> warnings;
