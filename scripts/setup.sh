@@ -15,10 +15,11 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 JOBS=${JOBS:-2}
 # Build: compiler, cmake, ninja. Libraries: see DEVELOPERS.md. Tests and examples:
-# procps (pgrep), gzip, bzip2, util-linux (script), sqlite3 (inspecting state).
+# procps (pgrep), gzip, bzip2, util-linux (script), time (peak RSS), python3 (the
+# benchmark's generator, run at tiny sizes by the "bench: smoke" test).
 PACKAGES=(g++ cmake ninja-build pkg-config git
   libtomlplusplus-dev libfmt-dev libuv1-dev catch2 libsqlite3-dev libxxhash-dev libcli11-dev
-  procps gzip bzip2 util-linux time)
+  procps gzip bzip2 util-linux time python3)
 
 log() { echo "[setup] $*" >&2; }
 
