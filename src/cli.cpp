@@ -394,10 +394,7 @@ int run_cli(int argc, char** argv) {
   auto* clean = app.add_flag("--clean", options.clean,
                              "Delete the declared outputs of the selected jobs (every task if none); -n lists them");
   app.add_flag("--wait-lock", options.wait_lock, "Wait for a concurrent run in the same root instead of failing");
-  std::vector<CLI::Option*> modes = {list, check, graph, why, touch, clean};
-  for (CLI::Option* a : modes)
-    for (CLI::Option* b : modes)
-      if (a != b) a->excludes(b);
+  for (CLI::Option* mode : {list, check, graph, why, touch, clean}) mode->group("Modes (one at a time)");
   app.add_option("args", options.args, "NAME=VALUE var overrides and targets (tasks, job ids, output paths)");
   app.positionals_at_end(false);
   // As with make, a repeated option takes the last value (`-j1 ... -j4`).
@@ -412,6 +409,15 @@ int run_cli(int argc, char** argv) {
       return k_exit_ok;
     }
     fmt::print(stderr, "pipeline: error: {}\nhint: 'pipeline --help' lists the options\n", e.what());
+    return k_exit_usage;
+  }
+
+  const int modes = int(options.list) + int(options.check) + int(options.graph) + int(options.why) +
+                    int(options.touch) + int(options.clean);
+  if (modes > 1) {
+    fmt::print(stderr,
+               "pipeline: error: --list, --check, --graph, --why, --touch and --clean are modes: "
+               "give one at a time\n");
     return k_exit_usage;
   }
 
