@@ -44,9 +44,9 @@ void simulate_run(FreshnessCheck& check, test::FakeFileSystem& fs, const Job& jo
   check.job_succeeded(job, std::chrono::milliseconds(5));
 }
 
-}  // namespace
-
-TEST_CASE("the rules of SPEC §3 fire in order each with its reason", "[freshness]") {
+// A state database in a fresh directory, the plan of k_file, and an in-memory file
+// system: what every case below starts from.
+struct Fixture {
   TempDb tmp;
   Config config = parse_config("Pipeline.toml", "/r", k_file);
   Plan plan = build_plan(config);
@@ -54,6 +54,11 @@ TEST_CASE("the rules of SPEC §3 fire in order each with its reason", "[freshnes
   test::FakeFileSystem fs;
   std::string warning;
   StateDb state = StateDb::open(tmp.dir + "/state.db", &warning);
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(Fixture, "the rules of SPEC §3 fire in order each with its reason", "[freshness]") {
   auto check = make_state_check(config, plan, fs, state, Force::no);
   fs.write("a.c");
   fs.write("a.h");
@@ -100,14 +105,7 @@ TEST_CASE("the rules of SPEC §3 fire in order each with its reason", "[freshnes
   }
 }
 
-TEST_CASE("an input edited while its job runs makes the next run redo it", "[freshness]") {
-  TempDb tmp;
-  Config config = parse_config("Pipeline.toml", "/r", k_file);
-  Plan plan = build_plan(config);
-  const Job& compile = plan.jobs[plan.job_by_id.at("compile")];
-  test::FakeFileSystem fs;
-  std::string warning;
-  StateDb state = StateDb::open(tmp.dir + "/state.db", &warning);
+TEST_CASE_METHOD(Fixture, "an input edited while its job runs makes the next run redo it", "[freshness]") {
   auto check = make_state_check(config, plan, fs, state, Force::no);
   fs.write("a.c");
   fs.write("a.h");
@@ -119,14 +117,7 @@ TEST_CASE("an input edited while its job runs makes the next run redo it", "[fre
   CHECK(check->check(compile).reason == "input a.c changed since the last run");
 }
 
-TEST_CASE("a job that starts loses its old record until it succeeds", "[freshness]") {
-  TempDb tmp;
-  Config config = parse_config("Pipeline.toml", "/r", k_file);
-  Plan plan = build_plan(config);
-  const Job& compile = plan.jobs[plan.job_by_id.at("compile")];
-  test::FakeFileSystem fs;
-  std::string warning;
-  StateDb state = StateDb::open(tmp.dir + "/state.db", &warning);
+TEST_CASE_METHOD(Fixture, "a job that starts loses its old record until it succeeds", "[freshness]") {
   auto check = make_state_check(config, plan, fs, state, Force::no);
   fs.write("a.c");
   fs.write("a.h");
@@ -135,14 +126,7 @@ TEST_CASE("a job that starts loses its old record until it succeeds", "[freshnes
   CHECK(check->check(compile).reason == "no successful run of it is recorded");
 }
 
-TEST_CASE("an existing tree is adopted when the state is new (rule 4)", "[freshness]") {
-  TempDb tmp;
-  Config config = parse_config("Pipeline.toml", "/r", k_file);
-  Plan plan = build_plan(config);
-  const Job& compile = plan.jobs[plan.job_by_id.at("compile")];
-  test::FakeFileSystem fs;
-  std::string warning;
-  StateDb state = StateDb::open(tmp.dir + "/state.db", &warning);
+TEST_CASE_METHOD(Fixture, "an existing tree is adopted when the state is new (rule 4)", "[freshness]") {
   fs.write("a.c");
   fs.write("a.h");
   fs.write("a.o");
@@ -165,13 +149,7 @@ TEST_CASE("an existing tree is adopted when the state is new (rule 4)", "[freshn
   SECTION("a missing output: not adopted") { CHECK(adopt_existing_outputs(config, plan, fs, state) == 0); }
 }
 
-TEST_CASE("jobs without files and always-jobs always run", "[freshness]") {
-  TempDb tmp;
-  Config config = parse_config("Pipeline.toml", "/r", k_file);
-  Plan plan = build_plan(config);
-  test::FakeFileSystem fs;
-  std::string warning;
-  StateDb state = StateDb::open(tmp.dir + "/state.db", &warning);
+TEST_CASE_METHOD(Fixture, "jobs without files and always-jobs always run", "[freshness]") {
   fs.write("a.c");
   fs.write("a.txt");
   auto check = make_state_check(config, plan, fs, state, Force::no);
