@@ -26,6 +26,7 @@
 #include "pipeline/plan.hpp"
 #include "pipeline/scheduler.hpp"
 #include "pipeline/state.hpp"
+#include "pipeline/util/phase_timer.hpp"
 
 namespace fs = std::filesystem;
 
@@ -273,6 +274,7 @@ int run_modes_and_targets(Options& options) {
   if (!options.directory.empty() && ::chdir(options.directory.c_str()) != 0)
     throw UserError(fmt::format("-C {}: {}", options.directory, std::strerror(errno)));
   auto [path, shown] = find_file(options);
+  PhaseTimer::instance().mark("find file");
   std::string root = path.parent_path().string();
 
   // The config and the plan live until the process exits and are never destroyed:
@@ -303,6 +305,7 @@ int run_modes_and_targets(Options& options) {
     throw UserError(fmt::format("cannot enter {}: {}", root, std::strerror(errno)));
 
   Plan& plan = *new Plan(build_plan(config));
+  PhaseTimer::instance().mark("plan");
   for (const std::string& warning : plan.warnings) fmt::print(stderr, "{}\n", warning);
   check_resources(config);
   if (options.check) {
@@ -337,6 +340,7 @@ int run_modes_and_targets(Options& options) {
   // A run takes the lock and writes the state; -n and --why only read it.
   std::optional<RunLock> lock;
   StateDb state = read_only ? open_state_read_only(config, plan) : open_state_for_run(config, plan, options, lock);
+  PhaseTimer::instance().mark("open state");
   auto freshness = make_state_check(config, plan, real_file_system(), state,
                                     options.force ? Force::yes : Force::no);
   ExecutorOptions exec;
@@ -347,6 +351,7 @@ int run_modes_and_targets(Options& options) {
   exec.run_id = new_run_id();
   exec.kill_grace = config.settings.kill_grace;
   exec.expected_ms = expected_durations(plan, selected, state);
+  PhaseTimer::instance().mark("expected durations");
   if (!read_only) {
     if (int width = terminal_width(); width > 0 && mode != OutputMode::quiet) {
       console.set_terminal(width);
@@ -422,7 +427,10 @@ int run_cli(int argc, char** argv) {
   }
 
   try {
-    return run_modes_and_targets(options);
+    int status = run_modes_and_targets(options);
+    PhaseTimer::instance().mark("run");
+    PhaseTimer::instance().report();
+    return status;
   } catch (const UserError& e) {
     std::fflush(stdout);
     fmt::print(stderr, "{}\n", format_error(e));

@@ -14,6 +14,7 @@
 #include <filesystem>
 
 #include "pipeline/template.hpp"
+#include "pipeline/util/phase_timer.hpp"
 
 namespace pipeline {
 
@@ -555,12 +556,14 @@ void Parser::parse(const toml::table& doc, const std::vector<VarOverride>& overr
 }  // namespace
 
 int Config::find_task(std::string_view name) const {
-  for (std::size_t i = 0; i < tasks.size(); ++i) {
-    if (tasks[i].name == name) {
-      return static_cast<int>(i);
-    }
-  }
-  return -1;
+  auto it = m_task_index.find(name);
+  return it == m_task_index.end() ? -1 : it->second;
+}
+
+void Config::index_tasks() {
+  m_task_index.clear();
+  m_task_index.reserve(tasks.size());
+  for (std::size_t i = 0; i < tasks.size(); ++i) m_task_index.emplace(tasks[i].name, int(i));
 }
 
 Config parse_config(std::string display_path, std::string root, std::string text,
@@ -581,7 +584,10 @@ Config parse_config(std::string display_path, std::string root, std::string text
     }
     throw config.source.error(pos_of(e.source()), description);
   }
+  PhaseTimer::instance().mark("toml parse");
   Parser(config).parse(doc, overrides);
+  config.index_tasks();
+  PhaseTimer::instance().mark("config");
   return config;
 }
 
