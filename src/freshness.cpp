@@ -4,9 +4,11 @@
 
 #include <cstring>
 #include <ctime>
+#include <optional>
 #include <unordered_map>
 
 #include "pipeline/error.hpp"
+#include "pipeline/stat_read_ahead.hpp"
 
 namespace pipeline {
 namespace {
@@ -52,8 +54,23 @@ const FileRecord* find_file(const std::vector<FileRecord>& files, const std::str
 
 class StateCheck final : public FreshnessCheck {
 public:
-  StateCheck(const Config& config, const Plan& plan, FileSystem& fs, StateDb& state, Force force)
-      : m_config(config), m_plan(plan), m_fs(fs), m_state(state), m_force(force) {}
+  StateCheck(const Config& config, const Plan& plan, FileSystem& fs, StateDb& state, Force force,
+             const std::vector<JobIndex>& read_ahead)
+      : m_config(config), m_plan(plan), m_fs(fs), m_state(state), m_force(force),
+        m_started_in_run(plan.jobs.size(), false) {
+    if (force == Force::yes) return;  // --force reads no stamps before a job starts
+    // Each job's outputs, then its inputs: the order check() reads them.
+    std::vector<const std::string*> paths;
+    m_first_path.assign(plan.jobs.size(), k_not_read_ahead);
+    for (JobIndex j : read_ahead) {
+      const Job& job = plan.jobs[j];
+      m_first_path[j] = std::uint32_t(paths.size());
+      for (const std::string& out : job.outputs) paths.push_back(&out);
+      for (const std::string& in : job.inputs) paths.push_back(&in);
+    }
+    const unsigned threads = StatReadAhead::threads_for(paths.size());
+    if (threads > 0) m_read_ahead.emplace(fs, std::move(paths), threads);
+  }
 
   Verdict check(const Job& job) override {
     const TaskDecl& task = m_config.tasks[job.task];
@@ -66,10 +83,11 @@ public:
       return {true, "it has neither inputs nor outputs"};
     }
     // 3. a declared output is missing
+    Stamps stamps = stamps_for(job);
     std::vector<FileStat> outputs;
     outputs.reserve(job.outputs.size());
     for (const std::string& out : job.outputs) {
-      FileStat st = m_fs.stat(out);
+      FileStat st = stamps.next(out);
       if (st.kind == FileStat::Kind::error)
         return {true, fmt::format("output {} cannot be examined: {}", out, std::strerror(st.error))};
       if (!st.exists()) return {true, fmt::format("output {} is missing", out)};
@@ -85,7 +103,7 @@ public:
     bool restamped = false;
     JobRecord updated;
     for (const std::string& in : job.inputs) {
-      FileStat st = m_fs.stat(in);
+      FileStat st = stamps.next(in);
       if (st.kind == FileStat::Kind::error)
         return {true, fmt::format("input {} cannot be examined: {}", in, std::strerror(st.error))};
       if (!st.exists()) return {true, fmt::format("input {} is missing", in)};
@@ -119,6 +137,7 @@ public:
   }
 
   void job_starting(const Job& job) override {
+    m_started_in_run[index_of(job)] = true;
     std::vector<FileRecord> inputs;
     inputs.reserve(job.inputs.size());
     for (const std::string& in : job.inputs) {
@@ -162,6 +181,36 @@ public:
   }
 
 private:
+  static constexpr std::uint32_t k_not_read_ahead = UINT32_MAX;
+
+  // Where check() gets the stamps of one job's files, in the order it asks for them
+  // (outputs, then inputs): from the read-ahead, or from the file system now.
+  class Stamps {
+  public:
+    Stamps(FileSystem& fs, StatReadAhead* read_ahead, std::uint32_t first)
+        : m_fs(fs), m_read_ahead(read_ahead), m_next(first) {}
+    FileStat next(const std::string& path) {
+      return m_read_ahead ? m_read_ahead->stat(m_next++) : m_fs.stat(path);
+    }
+
+  private:
+    FileSystem& m_fs;
+    StatReadAhead* m_read_ahead;
+    std::uint32_t m_next;
+  };
+
+  JobIndex index_of(const Job& job) const { return JobIndex(&job - m_plan.jobs.data()); }
+
+  // Stamps read ahead are as old as the read: good while nothing this job depends on
+  // has run in this run (a job that ran may have rewritten its inputs).
+  Stamps stamps_for(const Job& job) {
+    const JobIndex j = index_of(job);
+    if (!m_read_ahead || m_first_path[j] == k_not_read_ahead) return {m_fs, nullptr, 0};
+    for (JobIndex dep : job.deps)
+      if (m_started_in_run[dep]) return {m_fs, nullptr, 0};
+    return {m_fs, &*m_read_ahead, m_first_path[j]};
+  }
+
   // Content hashes are kept for an input when its job uses method = "hash", or when
   // the job that writes it does (so that an upstream job that rewrote identical
   // output leaves its dependents up to date).
@@ -192,6 +241,10 @@ private:
   Force m_force;
   std::unordered_map<const Job*, std::vector<FileRecord>> m_started;
   Clock::time_point m_last_flush = Clock::now();
+  std::vector<bool> m_started_in_run;  // per job
+  std::vector<std::uint32_t> m_first_path;  // per job: its first path in the read-ahead
+  // Declared last: destroyed (workers joined) before the vectors it points into.
+  std::optional<StatReadAhead> m_read_ahead;
 };
 
 // The stamps of `paths`, or nullopt if one is missing or cannot be examined.
@@ -240,8 +293,9 @@ std::vector<Verdict> predict(const Plan& plan, const std::vector<JobIndex>& orde
 }
 
 std::unique_ptr<FreshnessCheck> make_state_check(const Config& config, const Plan& plan,
-                                                 FileSystem& fs, StateDb& state, Force force) {
-  return std::make_unique<StateCheck>(config, plan, fs, state, force);
+                                                 FileSystem& fs, StateDb& state, Force force,
+                                                 const std::vector<JobIndex>& read_ahead) {
+  return std::make_unique<StateCheck>(config, plan, fs, state, force, read_ahead);
 }
 
 std::size_t adopt_existing_outputs(const Config& config, const Plan& plan, FileSystem& fs,

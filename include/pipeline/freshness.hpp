@@ -48,9 +48,15 @@ public:
 std::vector<Verdict> predict(const Plan& plan, const std::vector<JobIndex>& order,
                              FreshnessCheck& check);
 
-// SPEC §3 with the state database: rules 1-7 in order.
+// SPEC §3 with the state database: rules 1-7 in order. The files of the jobs in
+// `read_ahead` (the order they will be checked in) are stat'ed ahead on worker
+// threads when there are thousands (stat_read_ahead.hpp); a job uses those stamps
+// while none of the jobs it depends on has started in this run, and reads its files
+// afresh otherwise. Like ninja, a source file edited during a run after its stamp was
+// read is seen by the next run. `fs` must then be safe to use from several threads.
 std::unique_ptr<FreshnessCheck> make_state_check(const Config& config, const Plan& plan,
-                                                 FileSystem& fs, StateDb& state, Force force);
+                                                 FileSystem& fs, StateDb& state, Force force,
+                                                 const std::vector<JobIndex>& read_ahead = {});
 
 // Rule 4's adoption: when the state database was just created (not rebuilt), every
 // job whose inputs and outputs all exist and none of whose inputs is newer than any

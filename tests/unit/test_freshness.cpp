@@ -173,3 +173,40 @@ TEST_CASE("the signature covers what rule 5 lists", "[freshness]") {
   CHECK(base != signature("cmd = \"echo a\"\noutputs = [\"o\"]\nstdout = \"log\"\n"));
   CHECK(base != signature("cmd = \"echo a\"\noutputs = [\"o\"]\ninputs = [\"i\"]\n"));
 }
+
+// Thousands of jobs: enough paths for the stamps to be read ahead on threads.
+TEST_CASE("stamps read ahead are not trusted once a dependency has run", "[freshness]") {
+  TempDb tmp;
+  test::FakeFileSystem fs;
+  for (int i = 0; i < 3000; ++i) fs.write("src/" + std::to_string(i) + ".txt");
+  Config config = parse_config("Pipeline.toml", "/r", R"(
+[tasks.first]
+inputs = ["src/{n}.txt"]
+outputs = ["mid/{n}.txt"]
+cmd = "cp {input} {output}"
+[tasks.second]
+inputs = ["mid/{n}.txt"]
+outputs = ["out/{n}.txt"]
+cmd = "cp {input} {output}"
+)");
+  Plan plan = build_plan(config, fs);
+  REQUIRE(plan.jobs.size() == 6000);
+  std::string warning;
+  StateDb state = StateDb::open(tmp.dir + "/state.db", &warning);
+  const std::vector<JobIndex> order = all_jobs(plan);
+  {
+    // Everything built once.
+    auto check = make_state_check(config, plan, fs, state, Force::no);
+    for (JobIndex j : order) simulate_run(*check, fs, plan.jobs[j]);
+  }
+  const Job& first = plan.jobs[plan.job_by_id.at("first[n=7]")];
+  const Job& second = plan.jobs[plan.job_by_id.at("second[n=7]")];
+  auto check = make_state_check(config, plan, fs, state, Force::no, order);
+  // Asking reads (at least) the chunk of stamps holding second[n=7]'s files now.
+  REQUIRE_FALSE(check->check(second).run);
+  // Then first[n=7] runs and rewrites mid/7.txt: the stamp read ahead is stale.
+  simulate_run(*check, fs, first);
+  Verdict v = check->check(second);
+  CHECK(v.run);
+  CHECK(v.reason == "input mid/7.txt changed since the last run");
+}
