@@ -168,8 +168,18 @@ def main():
            f"**{fmt_mib(s3['rss_max'])}** (ninja {fmt_mib(stat(c, 'ninja')['rss'])})"
            if s3 and stat(c, "ninja") else (f"**{fmt_mib(s3['rss_max'])}**" if s3 else ""),
            None if s3 is None else s3["rss_max"] < 200 * 1024)
-    rows.append(("scheduler at rest: under 1% CPU while jobs sleep", "not measured by this benchmark", "–"))
-    rows.append(("cost of starting a job independent of the plan's size", "not measured by this benchmark", "–"))
+    s8 = stat("w8", "pipeline")
+    load8 = s8["cpu"] / s8["wall"] if s8 and s8["wall"] else None
+    budget("W8: scheduler at rest: under 1% CPU while jobs sleep", "w8",
+           f"**{load8 * 100:.2f}%** ({fmt_time(s8['cpu'])} of CPU in {fmt_time(s8['wall'])}, "
+           "startup and the sleeps included)" if s8 else "", None if load8 is None else load8 < 0.01)
+    a7, b7 = stat("w7-alone", "pipeline"), stat("w7-beside", "pipeline")
+    r7 = b7["wall"] / a7["wall"] if a7 and b7 else None
+    budget(f"W7: {n_of('w7-alone', '2,000')} trivial jobs as fast beside "
+           f"{int(meta.get('w7_beside', 100000)):,} planned up-to-date jobs as alone "
+           "(≤ 1.10, planning the large tree once included)", "w7-alone",
+           f"beside / alone = **{r7:.2f}** ({fmt_time(b7['wall'])} vs {fmt_time(a7['wall'])})"
+           if r7 is not None else "", None if r7 is None else r7 <= 1.10)
 
     L.append("## Budgets of SPEC §7")
     L.append("")

@@ -14,6 +14,8 @@
 #      line appended, touched into the future) and the incremental rebuild
 #   W5 one job writing 500 MB to stdout; peak RSS is the tool's own process
 #   W6 first full build of 10,000 copy jobs at -j2 (outputs and tool state removed)
+#   W7 (pipeline only) W1's jobs alone, and beside W3's largest plan (not selected)
+#   W8 (pipeline only) two jobs sleeping 3 s: pipeline's CPU while it waits
 # The tools run alternately (rotated each repetition: A B C, B C A, ...); the report
 # gives the median wall time, the median CPU (user+sys of the whole process tree)
 # and the median peak RSS, and each tool's ratio to pipeline.
@@ -101,11 +103,11 @@ meta() { printf '%s\t%s\n' "$1" "$2" >>"$meta"; }
 
 # ------------------------------------------------------------------ sizes, tools
 if ((quick)); then
-  W1=50 W2=20 W3_SIZES=(200) W4_FILES=10 W4_KIB=16 W4_TOUCH=2 W5=5000000 W6=200
+  W1=50 W2=20 W3_SIZES=(200) W4_FILES=10 W4_KIB=16 W4_TOUCH=2 W5=5000000 W6=200 W8_SLEEP=0.5
   RUNS=1 RUNS_SLOW=1
 else
   W1=2000 W2=500 W3_SIZES=(1000 10000 100000) W4_FILES=300 W4_KIB=256 W4_TOUCH=10
-  W5=500000000 W6=10000
+  W5=500000000 W6=10000 W8_SLEEP=3
   RUNS=5 RUNS_SLOW=3
 fi
 if [[ -n $runs_override ]]; then RUNS=$runs_override RUNS_SLOW=$runs_override; fi
@@ -153,13 +155,14 @@ done
 
 # ------------------------------------------------------------------ running one tool
 FLOOR_ARGS=()
+PIPELINE_ARGS=()
 OWN_RSS=""
 # run_one CASE TOOL REP DIR: run TOOL in DIR, measured, and record it (REP 0 = warm-up,
 # not recorded). Fails the harness when the tool fails.
 run_one() {
   local case=$1 tool=$2 rep=$3 dir=$4 cmd
   case $tool in
-    pipeline) cmd=("$PIPELINE" -j2) ;;
+    pipeline) cmd=("$PIPELINE" -j2 "${PIPELINE_ARGS[@]}") ;;
     ninja) cmd=(ninja -j2) ;;
     make) cmd=(make -j2) ;;
     snakemake) cmd=(snakemake -j2) ;;
@@ -364,6 +367,56 @@ if want w6; then
   note w6 "Before each run the outputs and the tools' state (.pipeline, .ninja_log, .snakemake) are removed"
 fi
 
+# ------------------------------------------------------------------ W7
+# SPEC §7: starting a job must not cost more in a large plan (a fork() of a process
+# holding 100,000 jobs would). The same W1 touch jobs, as one wildcard task, run
+# `pipeline -j2 touch` alone and in a tree that also plans W3's up-to-date copy jobs
+# (not selected, so not checked: the difference is planning them, once).
+if want w7; then
+  beside=${W3_SIZES[-1]}
+  alone_dir=$work/w7-alone beside_dir=$work/w7-beside
+  progress "w7: generating $W1 jobs, alone and beside $beside planned ones"
+  gen w3 "$beside" "$beside_dir" --prebuilt
+  mkdir -p "$alone_dir/t" "$beside_dir/t"
+  for d in "$alone_dir" "$beside_dir"; do
+    (cd "$d/t" && seq 1 "$W1" | sed 's/$/.txt/' | xargs touch)
+  done
+  touch_task=$'[tasks.touch]\ninputs = ["t/{name}.txt"]\noutputs = ["tout/{name}.txt"]\ncmd = ["touch", "{output}"]\n'
+  printf '%s' "$touch_task" >"$alone_dir/Pipeline.toml"
+  printf '%s' "$touch_task" >>"$beside_dir/Pipeline.toml"
+  printf '%s\t%s\t%s\t%s\n' w7-alone w7 "$W1" "W7: $W1 trivial jobs (touch) alone, pipeline -j2 touch" >>"$cases"
+  printf '%s\t%s\t%s\t%s\n' w7-beside w7 "$W1" "W7: the same $W1 jobs beside $beside planned up-to-date jobs, pipeline -j2 touch" >>"$cases"
+  meta w7_beside "$beside"
+  PIPELINE_ARGS=(touch)
+  for ((rep = 0; rep <= RUNS; rep++)); do
+    for d in $( ((rep % 2)) && echo "$alone_dir $beside_dir" || echo "$beside_dir $alone_dir"); do
+      rm -rf "$d/tout"
+      mkdir "$d/tout"
+      run_one "$(basename "$d")" pipeline "$rep" "$d"
+      expect_files "$d/tout" "$W1" "$(basename "$d")"
+    done
+    progress "w7: run $rep of $RUNS done"
+  done
+  PIPELINE_ARGS=()
+  note w7 "Only pipeline runs W7: it measures pipeline against itself. The first (untimed) run in the large tree adopts its up-to-date outputs into the state"
+  rm -rf "$alone_dir" "$beside_dir"
+fi
+
+# ------------------------------------------------------------------ W8
+# SPEC §7: no busy waiting. Two jobs sleep; pipeline's CPU time (user + sys of the
+# tree; sleep itself takes about a millisecond) over the wall time is its load.
+if want w8; then
+  dir=$work/w8
+  mkdir -p "$dir"
+  printf '[tasks.a]\ncmd = ["sleep", "%s"]\n[tasks.b]\ncmd = ["sleep", "%s"]\n' "$W8_SLEEP" "$W8_SLEEP" >"$dir/Pipeline.toml"
+  printf '%s\t%s\t%s\t%s\n' w8 w8 2 "W8: two jobs sleeping ${W8_SLEEP} s, -j2 (pipeline at rest)" >>"$cases"
+  for ((rep = 1; rep <= RUNS_SLOW; rep++)); do
+    run_one w8 pipeline "$rep" "$dir"
+    progress "w8: run $rep of $RUNS_SLOW done"
+  done
+  rm -rf "$dir"
+fi
+
 # ------------------------------------------------------------------ report
 end_s=$(date +%s)
 mem_kib=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
@@ -382,6 +435,6 @@ meta v_pipeline "pipeline $pv ($PIPELINE)"
 meta v_floor "floor: bench/floor.c, $(cc --version | head -n 1) -O2"
 # Every workload must have run (unless --only), with a result for every tool of it.
 required=""
-[[ -z $only ]] && required=w1,w2,w3,w4,w5,w6
+[[ -z $only ]] && required=w1,w2,w3,w4,w5,w6,w7,w8
 python3 "$here/report.py" "$meta" "$cases" "$results" "$notes" "$out" "$required"
 progress "done in $((end_s - start_s)) s$([[ $out != - ]] && printf ': %s' "$out")"
