@@ -154,13 +154,7 @@ int terminal_width() {
 std::vector<std::int64_t> expected_durations(const Plan& plan, const std::vector<JobIndex>& selected,
                                              const StateDb& state) {
   std::vector<std::int64_t> out(plan.jobs.size(), 0);
-  for (JobIndex j : selected) {
-    std::vector<std::int64_t> recent = state.recent_durations(plan.jobs[j].id);
-    if (recent.empty()) continue;
-    std::int64_t sum = 0;
-    for (std::int64_t ms : recent) sum += ms;
-    out[j] = std::max<std::int64_t>(sum / std::int64_t(recent.size()), 1);
-  }
+  for (JobIndex j : selected) out[j] = state.mean_recent_duration(plan.jobs[j].id);
   return out;
 }
 

@@ -362,6 +362,7 @@ void Parser::parse_vars(const toml::node& node) {
 }
 
 void Parser::parse_tasks(const toml::node& node) {
+  m_config.tasks.reserve(table(node, "tasks").size());
   for (const auto& [key, value] : in_file_order(table(node, "tasks"))) {
     m_config.tasks.push_back(parse_task(*key, *value));
   }

@@ -905,6 +905,14 @@ std::vector<std::int64_t> StateDb::recent_durations(std::string_view job_id) con
   return {entry->durations.begin(), entry->durations.begin() + entry->duration_count};
 }
 
+std::int64_t StateDb::mean_recent_duration(std::string_view job_id) const {
+  const Impl::Entry* entry = m_impl->lookup(job_id);
+  if (!entry || entry->duration_count == 0) return 0;
+  std::int64_t sum = 0;
+  for (std::size_t i = 0; i < entry->duration_count; ++i) sum += entry->durations[i];
+  return std::max<std::int64_t>(sum / std::int64_t(entry->duration_count), 1);
+}
+
 std::size_t StateDb::size() const { return m_impl->live_count; }
 
 void StateDb::record_success(std::string_view job_id, JobRecord record) {

@@ -83,6 +83,9 @@ public:
   // The durations in ms of up to the last 5 successful runs, oldest first; empty if
   // none is recorded. forget() keeps them: they describe the job, not its outputs.
   std::vector<std::int64_t> recent_durations(std::string_view job_id) const;
+  // The mean of recent_durations in ms (at least 1), or 0 if none is recorded;
+  // allocates nothing (asked for every selected job before a run).
+  std::int64_t mean_recent_duration(std::string_view job_id) const;
   // How many jobs have a record.
   std::size_t size() const;
 

@@ -251,6 +251,8 @@ TEST_CASE("forget removes a job's record but not its durations", "[state]") {
   StateDb db = open_db(path);
   CHECK(db.find("b") == nullptr);
   CHECK(db.recent_durations("b") == std::vector<std::int64_t>{2, 3});
+  CHECK(db.mean_recent_duration("b") == 2);  // (2 + 3) / 2, rounded down
+  CHECK(db.mean_recent_duration("never-recorded") == 0);
   REQUIRE(db.find("a") != nullptr);
   CHECK(db.recent_durations("a") == std::vector<std::int64_t>{1, 4});
   CHECK(db.size() == 1);
@@ -274,6 +276,7 @@ TEST_CASE("recent durations keep the last five", "[state]") {
   }
   StateDb db = open_db(path);
   CHECK(db.recent_durations("a") == std::vector<std::int64_t>{3, 4, 5, 6, 7});
+  CHECK(db.mean_recent_duration("a") == 5);
   CHECK(db.find("a")->duration_ms == 7);
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // Phase timings for developers, like ninja's `-d stats`: with PIPELINE_TIMINGS=1 in
 // the environment, pipeline prints how long each phase of a run took (wall clock,
-// milliseconds) to stderr when it exits. Costs one getenv when off.
+// milliseconds) and the memory at its end to stderr when it exits. Costs one getenv
+// when off.
 #include <chrono>
 #include <string>
 #include <vector>
@@ -25,7 +26,13 @@ private:
   bool m_enabled;
   Clock::time_point m_start;
   Clock::time_point m_last;
-  std::vector<std::pair<const char*, double>> m_phases;
+  struct Phase {
+    const char* name;
+    double ms;
+    double rss_mib;   // at its end
+    double peak_mib;  // of the process so far
+  };
+  std::vector<Phase> m_phases;
 };
 
 }  // namespace pipeline
