@@ -27,8 +27,9 @@
 # --only    run only these workloads (the budget section then says what is missing).
 # --tools   the tools to run (pipeline is always run; a tool not installed is skipped
 #           with a note).
-# --pipeline-form  how Pipeline.toml lists the jobs: one task per job (explicit, the
-#           default) or one wildcard task (w1, w3, w4, w6).
+# --pipeline-form  how Pipeline.toml lists the jobs: one wildcard task (the default,
+#           as a pipeline user writes per-file work; w1, w3, w4, w6) or one task per
+#           job (explicit, as a generator would). The largest W3 runs pipeline on both.
 # --keep    keep the work directory (printed) for inspection.
 #
 # PIPELINE names the binary under test (default build-bench/pipeline, else
@@ -41,7 +42,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
-quick=0 out="" runs_override="" only="" tools_arg="" form=explicit keep=0
+quick=0 out="" runs_override="" only="" tools_arg="" form=wildcard keep=0
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -163,6 +164,7 @@ run_one() {
   local case=$1 tool=$2 rep=$3 dir=$4 cmd
   case $tool in
     pipeline) cmd=("$PIPELINE" -j2 "${PIPELINE_ARGS[@]}") ;;
+    pipeline-other) cmd=("$PIPELINE" -j2 -f Pipeline.other.toml) ;;
     ninja) cmd=(ninja -j2) ;;
     make) cmd=(make -j2) ;;
     snakemake) cmd=(snakemake -j2) ;;
@@ -268,6 +270,16 @@ if want w3; then
     printf '%s\t%s\t%s\t%s\n' "$case" w3 "$n" "W3: no-op check of $n up-to-date copy jobs" >>"$cases"
     skip_note w3 "$case" "$n"
     mapfile -t ts < <(tools_for w3 "$n")
+    if [[ $n == "${W3_SIZES[-1]}" ]]; then
+      # The largest size also runs pipeline on the other form of Pipeline.toml, with
+      # its own state directory, so that both forms are measured in one run.
+      other=$([[ $form == explicit ]] && echo wildcard || echo explicit)
+      python3 "$here/gen.py" --pipeline-form "$other" w3 "$n" "$work/w3-other" >/dev/null
+      { printf '[pipeline]\nstate_dir = ".pipeline-other"\n'; cat "$work/w3-other/Pipeline.toml"; } >"$dir/Pipeline.other.toml"
+      rm -rf "$work/w3-other"
+      ts+=(pipeline-other)
+      meta other_form "$other"
+    fi
     FLOOR_ARGS=(--check floor.cmds)
     # Untimed first runs: pipeline adopts the tree into its state; every tool must
     # then find nothing to do.
@@ -277,7 +289,7 @@ if want w3; then
       for t in $(rotated "${ts[@]}" "$rep"); do
         run_one "$case" "$t" "$rep" "$dir"
         case $t in
-          pipeline) pat="nothing to do ($n up to date)" ;;
+          pipeline | pipeline-other) pat="nothing to do ($n up to date)" ;;
           ninja) pat="no work to do" ;;
           make) pat="Nothing to be done" ;;
           snakemake) pat="Nothing to be done" ;;
