@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "pipeline/config.hpp"
+#include "pipeline/config_cache.hpp"
 #include "pipeline/console.hpp"
 #include "pipeline/executor.hpp"
 #include "pipeline/freshness.hpp"
@@ -96,12 +97,16 @@ bool looks_like_override(const std::string& arg) {
 }
 
 // Splits the positional arguments into var overrides (NAME=VALUE where NAME is a
-// declared var) and targets (everything else).
-void split_args(const std::string& toml_text, const std::vector<std::string>& args,
-                std::vector<VarOverride>& overrides, std::vector<std::string>& targets) {
+// declared var) and targets (everything else). `var_names` gives the declared names
+// when a cache knows them; otherwise the text is parsed for them.
+void split_args(const std::string& toml_text, const std::optional<std::vector<std::string>>& cached_var_names,
+                const std::vector<std::string>& args, std::vector<VarOverride>& overrides,
+                std::vector<std::string>& targets) {
   bool any = std::any_of(args.begin(), args.end(), looks_like_override);
   std::vector<std::string> var_names;
-  if (any) {
+  if (any && cached_var_names) {
+    var_names = *cached_var_names;
+  } else if (any) {
     // Only the names of [vars] are needed; a broken file is reported by the full
     // parse that follows.
     try {
@@ -121,6 +126,70 @@ void split_args(const std::string& toml_text, const std::vector<std::string>& ar
     }
     targets.push_back(arg);
   }
+}
+
+std::string read_whole_file(const fs::path& path, const std::string& shown) {
+  std::string text;
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) throw UserError(fmt::format("cannot read {}: {}", shown, std::strerror(errno)));
+  char buf[65536];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  const bool failed = std::ferror(f) != 0;
+  const int err = errno;
+  std::fclose(f);
+  if (failed) throw UserError(fmt::format("cannot read {}: {}", shown, std::strerror(err)));
+  return text;
+}
+
+// Below this size a Pipeline.toml parses in a few milliseconds: no cache is kept.
+constexpr std::size_t k_cache_from_bytes = 512 * 1024;
+constexpr const char* k_default_state_dir = ".pipeline";
+
+// Where the parsed declarations of the Pipeline file `path` are cached (config_cache.hpp):
+// ROOT/.pipeline/config-cache/FILE_NAME. Always the default state directory: the
+// state_dir a file sets is known only once it is parsed, so a file that sets another
+// one is parsed every time (its cache is never written; see load_pipeline_file).
+std::string config_cache_path(const fs::path& path, const std::string& root) {
+  return fmt::format("{}/{}/config-cache/{}", root, k_default_state_dir, path.filename().string());
+}
+
+// Reads and parses the Pipeline file, taking the NAME=VALUE overrides out of
+// options.args (what is left are the targets). A large file's declarations come from
+// the cache when it was made from the same text, overrides and binary; on a miss they
+// are parsed and, when `may_write_cache` (a mode that creates the state directory
+// anyway) and the file keeps its state in the default directory, cached.
+Config load_pipeline_file(const fs::path& path, const std::string& shown, const std::string& root,
+                          Options& options, bool may_write_cache) {
+  std::string text = read_whole_file(path, shown);
+  const bool cacheable = text.size() >= k_cache_from_bytes;
+  const std::string cache_path = config_cache_path(path, root);
+  std::optional<std::string> cache = cacheable ? read_cache_file(cache_path) : std::nullopt;
+
+  std::vector<VarOverride> overrides;
+  std::vector<std::string> targets;
+  std::optional<std::vector<std::string>> var_names;
+  if (cache) var_names = cached_var_names(*cache, hash_bytes(text));
+  split_args(text, var_names, options.args, overrides, targets);
+  options.args = std::move(targets);
+
+  const ConfigCacheKey key =
+      cacheable ? config_cache_key(text, overrides, running_binary_identity()) : ConfigCacheKey{};
+  if (cache) {
+    // A copy: on a miss the text is still needed for parse_config.
+    std::optional<Config> cached = decode_config(*cache, key, SourceFile(shown, text), root);
+    if (cached) {
+      PhaseTimer::instance().mark("config from cache");
+      return std::move(*cached);
+    }
+  }
+  Config config = parse_config(shown, root, std::move(text), overrides);
+  if (cacheable && may_write_cache && normalize_path(config.settings.state_dir) == k_default_state_dir) {
+    if (real_file_system().make_dirs(std::string(parent_dir(cache_path))) == 0)
+      write_cache_file(cache_path, encode_config(config, key));
+    PhaseTimer::instance().mark("config cache written");
+  }
+  return config;
 }
 
 int job_slots(const Options& options, const Config& config) {
@@ -298,24 +367,11 @@ int run_modes_and_targets(Options& options) {
   // The config and the plan live until the process exits and are never destroyed:
   // freeing 100,000 jobs one allocation at a time costs a tenth of a second that
   // buys nothing (the kernel takes the memory back at once).
-  Config& config = *new Config([&] {
-    // Read once; the positional arguments need the var names first.
-    Config probe;
-    std::string text;
-    {
-      std::FILE* f = std::fopen(path.c_str(), "rb");
-      if (!f) throw UserError(fmt::format("cannot read {}: {}", shown, std::strerror(errno)));
-      char buf[65536];
-      std::size_t n;
-      while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-      std::fclose(f);
-    }
-    std::vector<VarOverride> overrides;
-    std::vector<std::string> targets;
-    split_args(text, options.args, overrides, targets);
-    options.args = std::move(targets);
-    return parse_config(shown, root, std::move(text), overrides);
-  }());
+  // Only a run, --touch and --clean create the state directory; the other modes
+  // leave the tree as it is, so they read a config cache but never write one.
+  const bool read_only = options.dry_run || options.why;
+  const bool creates_state = !options.check && !options.list && !options.graph && !read_only;
+  Config& config = *new Config(load_pipeline_file(path, shown, root, options, creates_state));
   const std::vector<std::string>& targets = options.args;
 
   // Everything below works relative to the root.
@@ -324,9 +380,7 @@ int run_modes_and_targets(Options& options) {
 
   // A run opens the state while the plan is built: the two do not depend on each
   // other, and on 2 cores loading 100,000 rows (~60 ms) then costs nothing.
-  const bool read_only = options.dry_run || options.why;
-  const bool runs = !options.check && !options.list && !options.graph && !options.clean &&
-                    !options.touch && !read_only;
+  const bool runs = creates_state && !options.clean && !options.touch;
   std::future<RunState> opening;
   if (runs) opening = std::async(std::launch::async, lock_and_open_state, std::cref(config), std::cref(options));
 

@@ -521,8 +521,10 @@ bool intact(std::string_view bytes) {
 
 }  // namespace
 
-ConfigCacheKey config_cache_key(std::string_view text, const std::vector<VarOverride>& overrides) {
+ConfigCacheKey config_cache_key(std::string_view text, const std::vector<VarOverride>& overrides,
+                                std::string_view binary_identity) {
   Hasher hasher;
+  hasher.update_field(binary_identity);
   hasher.update_u64(overrides.size());
   for (const VarOverride& o : overrides) {
     hasher.update_field(o.name);
@@ -630,6 +632,17 @@ bool write_cache_file(const std::string& path, std::string_view bytes) {
   ok = fd->close() && ok && ::rename(temp.c_str(), path.c_str()) == 0;
   if (!ok) ::unlink(temp.c_str());
   return ok;
+}
+
+}  // namespace pipeline
+
+namespace pipeline {
+
+std::string running_binary_identity() {
+  struct ::stat st {};
+  if (::stat("/proc/self/exe", &st) != 0) return {};
+  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" +
+         std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
 }
 
 }  // namespace pipeline

@@ -26,16 +26,25 @@
 namespace pipeline {
 
 // Everything parse_config's result depends on besides the display path and the root
-// (which the caller supplies again): the file's text and the var overrides, in order.
+// (which the caller supplies again): the file's text, and the var overrides in order
+// together with the identity of the pipeline binary that parsed it.
 struct ConfigCacheKey {
   Hash128 text;
-  Hash128 overrides;
+  Hash128 overrides;  // and the binary's identity
   bool operator==(const ConfigCacheKey&) const = default;
 };
 
-// The key of `text` parsed with `overrides`. Overrides are hashed in order (a later
-// override of the same var wins), each name and value as a delimited field.
-ConfigCacheKey config_cache_key(std::string_view text, const std::vector<VarOverride>& overrides);
+// The key of `text` parsed with `overrides` by the binary `binary_identity` names.
+// Overrides are hashed in order (a later override of the same var wins), each name
+// and value as a delimited field.
+ConfigCacheKey config_cache_key(std::string_view text, const std::vector<VarOverride>& overrides,
+                                std::string_view binary_identity = {});
+
+// The identity of the running pipeline binary: the stamp (device, inode, size, mtime)
+// of /proc/self/exe. A rebuilt or upgraded binary has another, so a cache is only read
+// by the binary that wrote it, even where a change to the parser kept every struct's
+// size; k_format_version need not be remembered by hand. Empty if it cannot be read.
+std::string running_binary_identity();
 
 // The whole cache file for `config`, which parse_config made from the text and
 // overrides of `key`: header, body and checksum.
