@@ -94,8 +94,8 @@ public:
       outputs.push_back(st);
     }
     // 4. no successful run recorded
-    const JobRecord* record = m_state.find(job.id);
-    if (!record) return {true, "no successful run of it is recorded"};
+    if (!m_state.read(job.id, m_record)) return {true, "no successful run of it is recorded"};
+    const JobRecord* record = &m_record;
     // 5. the signature changed
     if (record->signature != job_signature(m_config, job))
       return {true, "its command or settings changed since the last run"};
@@ -241,6 +241,7 @@ private:
   Force m_force;
   std::unordered_map<const Job*, std::vector<FileRecord>> m_started;
   Clock::time_point m_last_flush = Clock::now();
+  JobRecord m_record;  // the record check() reads into, reused from job to job
   std::vector<bool> m_started_in_run;  // per job
   std::vector<std::uint32_t> m_first_path;  // per job: its first path in the read-ahead
   // Declared last: destroyed (workers joined) before the vectors it points into.

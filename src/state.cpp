@@ -262,10 +262,9 @@ bool decode_files(std::string_view encoded, std::vector<FileRecord>* out) {
   std::uint64_t count;
   if (!in.byte(version) || version != k_files_format || !in.varint(count)) return false;
   if (count > in.remaining() / k_min_file_bytes) return false;
-  if (out) {
-    out->clear();
-    out->reserve(count);
-  }
+  // Decoding into an existing vector reuses its elements' strings: a caller that reads
+  // record after record into one JobRecord allocates almost nothing.
+  if (out) out->resize(static_cast<std::size_t>(count));
   std::uint64_t previous_size = 0;
   for (std::uint64_t i = 0; i < count; ++i) {
     std::uint64_t shared, length, mtime, file_size, inode;
@@ -279,15 +278,14 @@ bool decode_files(std::string_view encoded, std::vector<FileRecord>* out) {
     if ((flags & 1) && !(in.u64_be(hash.high) && in.u64_be(hash.low))) return false;
     previous_size = shared + length;
     if (!out) continue;
-    FileRecord file;
-    file.path.reserve(shared + length);
-    if (shared != 0) file.path.append(out->back().path, 0, shared);
+    FileRecord& file = (*out)[static_cast<std::size_t>(i)];
+    file.path.clear();
+    if (shared != 0) file.path.append((*out)[static_cast<std::size_t>(i) - 1].path, 0, shared);
     file.path.append(rest);
     file.mtime_ns = static_cast<std::int64_t>(mtime);
     file.size = file_size;
     file.inode = inode;
-    if (flags & 1) file.hash = hash;
-    out->push_back(std::move(file));
+    file.hash = (flags & 1) ? std::optional<Hash128>(hash) : std::nullopt;
   }
   return in.remaining() == 0;
 }
@@ -547,17 +545,19 @@ struct StateDb::Impl {
     if (!entry.live) return nullptr;
     if (!entry.record) {
       auto record = std::make_unique<JobRecord>();
-      record->signature = entry.signature;
-      record->finished_unix_ms = entry.finished_unix_ms;
-      record->duration_ms = entry.duration_ms;
-      // Validated at load, so this cannot fail; if it did, the job would just run.
-      if (!decode_files(entry.inputs, &record->inputs) ||
-          !decode_files(entry.outputs, &record->outputs)) {
-        return nullptr;
-      }
+      if (!decode_into(entry, *record)) return nullptr;
       entry.record = std::move(record);
     }
     return entry.record.get();
+  }
+
+  // The loaded row of `entry` (live, not recorded in this session) decoded into `out`.
+  static bool decode_into(const Entry& entry, JobRecord& out) {
+    out.signature = entry.signature;
+    out.finished_unix_ms = entry.finished_unix_ms;
+    out.duration_ms = entry.duration_ms;
+    // Validated at load, so this cannot fail; if it did, the job would just run.
+    return decode_files(entry.inputs, &out.inputs) && decode_files(entry.outputs, &out.outputs);
   }
 
   void mark_dirty(Entry& entry) {
@@ -897,6 +897,16 @@ const std::string& StateDb::path() const { return m_impl->path; }
 const JobRecord* StateDb::find(std::string_view job_id) const {
   const Impl::Entry* entry = m_impl->lookup(job_id);
   return entry ? m_impl->record_of(*entry) : nullptr;
+}
+
+bool StateDb::read(std::string_view job_id, JobRecord& out) const {
+  const Impl::Entry* entry = m_impl->lookup(job_id);
+  if (!entry || !entry->live) return false;
+  if (entry->record) {
+    out = *entry->record;
+    return true;
+  }
+  return Impl::decode_into(*entry, out);
 }
 
 std::vector<std::int64_t> StateDb::recent_durations(std::string_view job_id) const {

@@ -182,6 +182,33 @@ TEST_CASE("a record survives close and reopen", "[state]") {
   CHECK(db.find("unpack") == nullptr);
 }
 
+TEST_CASE("read copies records into one reused JobRecord", "[state]") {
+  TempDir dir;
+  const std::string path = dir.file("state.db");
+  {
+    StateDb db = open_db(path);
+    db.record_success("odd", unusual_record());
+    db.record_success("plain", job_record(7));
+    db.flush();
+  }
+  StateDb db = open_db(path);
+  db.record_success("fresh", job_record(9));  // recorded in this session, not loaded
+  JobRecord scratch;
+  // From longer file lists with hashes to shorter ones without, and back: nothing of
+  // the previous record may remain.
+  REQUIRE(db.read("odd", scratch));
+  CHECK(scratch == unusual_record());
+  REQUIRE(db.read("plain", scratch));
+  CHECK(scratch == job_record(7));
+  REQUIRE(db.read("odd", scratch));
+  CHECK(scratch == unusual_record());
+  REQUIRE(db.read("fresh", scratch));
+  CHECK(scratch == job_record(9));
+  CHECK_FALSE(db.read("never-recorded", scratch));
+  db.forget("plain");
+  CHECK_FALSE(db.read("plain", scratch));
+}
+
 TEST_CASE("flush writes the newest record in batches", "[state]") {
   TempDir dir;
   const std::string path = dir.file("state.db");
