@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "pipeline/source.hpp"
+#include "pipeline/util/sparse_optional.hpp"
 
 namespace pipeline {
 
@@ -56,10 +57,10 @@ struct TaskDecl {
   // matrix name -> values, names in alphabetical order
   std::vector<std::pair<std::string, std::vector<LocatedString>>> matrix;
   SourcePos matrix_pos;
-  std::optional<LocatedString> dir;
+  SparseOptional<LocatedString> dir;
   std::vector<std::pair<std::string, LocatedString>> env;  // in file order
-  std::optional<LocatedString> stdout_path;
-  std::optional<LocatedString> stderr_path;
+  SparseOptional<LocatedString> stdout_path;
+  SparseOptional<LocatedString> stderr_path;
   bool always = false;
   Method method = Method::timestamp;
   std::optional<Duration> timeout;
@@ -73,7 +74,7 @@ struct TaskDecl {
   bool console = false;
   bool sandbox = false;
   SourcePos sandbox_pos;
-  std::optional<LocatedString> container;
+  SparseOptional<LocatedString> container;
   ExecutorKind executor = ExecutorKind::local;
   SourcePos executor_pos;
 };

@@ -158,6 +158,8 @@ template <typename T>
 bool same(const std::vector<T>& a, const std::vector<T>& b);
 template <typename T>
 bool same(const std::optional<T>& a, const std::optional<T>& b);
+template <typename T>
+bool same(const SparseOptional<T>& a, const SparseOptional<T>& b);
 
 bool same(const std::string& a, const std::string& b) { return a == b; }
 bool same(SourcePos a, SourcePos b) { return a.line == b.line && a.column == b.column; }
@@ -175,6 +177,11 @@ bool same(const std::vector<T>& a, const std::vector<T>& b) {
     if (!same(a[i], b[i])) return false;
   }
   return true;
+}
+template <typename T>
+bool same(const SparseOptional<T>& a, const SparseOptional<T>& b) {
+  if (a.has_value() != b.has_value()) return false;
+  return !a.has_value() || same(*a, *b);
 }
 template <typename T>
 bool same(const std::optional<T>& a, const std::optional<T>& b) {
