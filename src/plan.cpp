@@ -634,11 +634,13 @@ Plan build_plan(const Config& config, FileSystem& fs) {
       if (existing.empty()) {
         existing = std::move(files);
       } else {
+        // Each listing is sorted and the roots do not nest: merge, never sort again.
+        const std::ptrdiff_t sorted = std::ptrdiff_t(existing.size());
         existing.insert(existing.end(), std::make_move_iterator(files.begin()),
                         std::make_move_iterator(files.end()));
+        std::inplace_merge(existing.begin(), existing.begin() + sorted, existing.end());
       }
     }
-    std::sort(existing.begin(), existing.end());
   }
 
   std::vector<Staged> staged(task_count);
