@@ -21,9 +21,10 @@ bool may_feed(const PathSpec& out, const PathSpec& in) {
   return may_overlap(*out.pattern, *in.pattern);
 }
 
-// "task[a=1,b=x\,y]" (SPEC §2.3); the bare task name without wildcards.
+// "task[a=1,b=x\,y]" for values[i] of names[i] (SPEC §2.3); the bare task name
+// without wildcards.
 std::string job_id(const std::string& task, const std::vector<std::string>& names,
-                   const std::vector<std::string>& values) {
+                   const std::string* values) {
   if (names.empty()) return task;
   std::string id = task;
   id += '[';
@@ -121,9 +122,12 @@ public:
         m_existing(existing),
         m_staged(staged),
         m_producers(producers),
-        m_matched(specs.size()) {
+        m_matched(specs.size()),
+        m_consumed(specs.size(), false) {
     for (std::size_t t = 0; t < specs.size(); ++t)
       m_matched[t].assign(specs[t].inputs.size(), false);
+    for (const std::vector<std::uint32_t>& of_task : producers)
+      for (std::uint32_t u : of_task) m_consumed[u] = true;
   }
 
   // Replaces the staged jobs of task `t`, matching against the files that exist and
@@ -131,92 +135,29 @@ public:
   void expand(std::uint32_t t) {
     const TaskDecl& task = m_config.tasks[t];
     const TaskSpec& spec = m_specs[t];
-    std::vector<Relation> relations;
-    std::vector<int> relation_of(spec.inputs.size(), -1);
-    std::vector<std::vector<std::string_view>> globbed(spec.inputs.size());
-    for (std::size_t k = 0; k < spec.inputs.size(); ++k) {
-      const PathSpec& in = spec.inputs[k];
-      if (in.literal()) continue;
-      if (in.has_wildcards()) {
-        relation_of[k] = int(relations.size());
-        relations.push_back(match_relation(t, in));
-        if (relations.back().rows != 0) m_matched[t][k] = true;
-      } else {
-        globbed[k] = match_glob(t, *in.pattern);
-        if (!globbed[k].empty()) m_matched[t][k] = true;
-      }
-    }
-    if (!task.matrix.empty()) relations.push_back(matrix_relation(task, spec));
-
-    const std::size_t width = spec.names.size();
-    const std::size_t rels = relations.size();
-    const Joined joined = join(relations, width);
-    const std::vector<std::string_view>& values = joined.values;
-    const std::vector<std::uint32_t>& rows = joined.rows;
-    const std::size_t count = joined.count;
-
-    // Value sets whose values an output's regex rejects make no job.
-    std::vector<std::size_t> order;
-    order.reserve(count);
-    for (std::size_t p = 0; p < count; ++p) {
-      bool ok = true;
-      for (const PathSpec& out : spec.outputs)
-        for (std::size_t n = 0; ok && n < out.slots.size(); ++n)
-          ok = out.pattern->accepts(n, values[p * width + out.slots[n]]);
-      if (ok) order.push_back(p);
-    }
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-      return std::lexicographical_compare(values.begin() + std::ptrdiff_t(a * width),
-                                          values.begin() + std::ptrdiff_t((a + 1) * width),
-                                          values.begin() + std::ptrdiff_t(b * width),
-                                          values.begin() + std::ptrdiff_t((b + 1) * width));
-    });
-
     Staged out;
-    out.width = width;
+    out.width = spec.names.size();
     out.groups = task.inputs_named ? task.inputs.size() : 0;
-    out.jobs.reserve(order.size());
-    out.values.reserve(order.size() * width);
-    out.input_ends.reserve(order.size() * out.groups);
-    std::vector<std::string_view> pattern_values;
-    std::vector<std::string> job_values;
-    for (std::size_t p : order) {
-      StagedJob job;
-      job_values.assign(values.begin() + std::ptrdiff_t(p * width),
-                        values.begin() + std::ptrdiff_t((p + 1) * width));
-      job.id = job_id(task.name, spec.names, job_values);
-      std::size_t k = 0;
-      for (std::uint32_t g = 0; g < task.inputs.size(); ++g) {
-        for (; k < spec.inputs.size() && spec.inputs[k].group == g; ++k) {
-          const PathSpec& in = spec.inputs[k];
-          if (in.literal()) {
-            job.inputs.push_back(in.path);
-          } else if (relation_of[k] >= 0) {
-            const Relation& rel = relations[std::size_t(relation_of[k])];
-            const std::uint32_t row = rows[p * rels + std::size_t(relation_of[k])];
-            for (std::uint32_t i = rel.first[row]; i < rel.first[row + 1]; ++i)
-              job.inputs.emplace_back(rel.paths[i]);
-          } else {
-            for (std::string_view path : globbed[k]) job.inputs.emplace_back(path);
-          }
-        }
-        if (task.inputs_named) out.input_ends.push_back(std::uint32_t(job.inputs.size()));
-      }
-      for (const PathSpec& o : spec.outputs) {
-        if (o.literal()) {
-          job.outputs.push_back(o.path);
-          continue;
-        }
-        pattern_values.clear();
-        for (std::uint16_t slot : o.slots) pattern_values.push_back(job_values[slot]);
-        job.outputs.push_back(o.pattern->expand(pattern_values));
-      }
-      out.jobs.push_back(std::move(job));
-      for (std::string& v : job_values) out.values.push_back(std::move(v));
+    if (!spec.matches && task.matrix.empty()) {
+      // Only literal paths: one job, with nothing to match, join or order. A file of
+      // 100,000 such tasks spends nothing on the machinery below.
+      stage_job(task, spec, InputMatches{}, Joined{}, 0, out);
+    } else {
+      const InputMatches matches = match_inputs(t);
+      const Joined joined = join(matches.relations, out.width);
+      const std::vector<std::size_t> order = job_order(spec, joined);
+      out.jobs.reserve(order.size());
+      out.values.reserve(order.size() * out.width);
+      out.input_ends.reserve(order.size() * out.groups);
+      for (std::size_t p : order) stage_job(task, spec, matches, joined, p, out);
     }
-    for (const StagedJob& job : out.jobs)
-      for (const std::string& path : job.outputs) out.sorted_outputs.push_back(path);
-    std::sort(out.sorted_outputs.begin(), out.sorted_outputs.end());
+    // Only the tasks whose inputs may match these outputs need them sorted.
+    if (m_consumed[t]) {
+      for (const StagedJob& job : out.jobs)
+        for (const std::string& path : job.outputs) out.sorted_outputs.push_back(path);
+      if (!std::is_sorted(out.sorted_outputs.begin(), out.sorted_outputs.end()))
+        std::sort(out.sorted_outputs.begin(), out.sorted_outputs.end());
+    }
     m_staged[t] = std::move(out);
   }
 
@@ -224,6 +165,104 @@ public:
   bool matched(std::uint32_t t, std::size_t k) const { return m_matched[t][k]; }
 
 private:
+  // What a task's wildcard and glob inputs (and its matrix) matched.
+  struct InputMatches {
+    std::vector<Relation> relations;  // per wildcard input, then the matrix if any
+    std::vector<int> relation_of;     // per input: its index in `relations`, or -1
+    std::vector<std::vector<std::string_view>> globbed;  // per glob input: its paths
+  };
+
+  InputMatches match_inputs(std::uint32_t t) {
+    const TaskDecl& task = m_config.tasks[t];
+    const TaskSpec& spec = m_specs[t];
+    InputMatches m;
+    m.relation_of.assign(spec.inputs.size(), -1);
+    m.globbed.resize(spec.inputs.size());
+    for (std::size_t k = 0; k < spec.inputs.size(); ++k) {
+      const PathSpec& in = spec.inputs[k];
+      if (in.literal()) continue;
+      if (in.has_wildcards()) {
+        m.relation_of[k] = int(m.relations.size());
+        m.relations.push_back(match_relation(t, in));
+        if (m.relations.back().rows != 0) m_matched[t][k] = true;
+      } else {
+        m.globbed[k] = match_glob(t, *in.pattern);
+        if (!m.globbed[k].empty()) m_matched[t][k] = true;
+      }
+    }
+    if (!task.matrix.empty()) m.relations.push_back(matrix_relation(task, spec));
+    return m;
+  }
+
+  // The value sets of `joined` that make jobs, in the order of their values: a set
+  // with a value that an output's regex rejects makes none.
+  static std::vector<std::size_t> job_order(const TaskSpec& spec, const Joined& joined) {
+    const std::size_t width = spec.names.size();
+    const std::vector<std::string_view>& values = joined.values;
+    std::vector<std::size_t> order;
+    order.reserve(joined.count);
+    for (std::size_t p = 0; p < joined.count; ++p) {
+      bool ok = true;
+      for (const PathSpec& out : spec.outputs)
+        for (std::size_t n = 0; ok && n < out.slots.size(); ++n)
+          ok = out.pattern->accepts(n, values[p * width + out.slots[n]]);
+      if (ok) order.push_back(p);
+    }
+    auto less = [&](std::size_t a, std::size_t b) {
+      return std::lexicographical_compare(values.begin() + std::ptrdiff_t(a * width),
+                                          values.begin() + std::ptrdiff_t((a + 1) * width),
+                                          values.begin() + std::ptrdiff_t(b * width),
+                                          values.begin() + std::ptrdiff_t((b + 1) * width));
+    };
+    // Matches come in path order, which is often value order already ("in/{n}.txt"
+    // with plain names): one pass to check instead of sorting 100,000 sets
+    // (measured: 190 M instructions).
+    if (!std::is_sorted(order.begin(), order.end(), less))
+      std::sort(order.begin(), order.end(), less);
+    return order;
+  }
+
+  // Appends the job of value set `p` of `joined` to `out`: its values, id, inputs
+  // and outputs.
+  static void stage_job(const TaskDecl& task, const TaskSpec& spec, const InputMatches& matches,
+                        const Joined& joined, std::size_t p, Staged& out) {
+    const std::size_t width = out.width;
+    const std::size_t first_value = out.values.size();
+    for (std::size_t i = 0; i < width; ++i) out.values.emplace_back(joined.values[p * width + i]);
+    const std::string* values = out.values.data() + first_value;
+    StagedJob job;
+    job.id = job_id(task.name, spec.names, values);
+    std::size_t k = 0;
+    for (std::uint32_t g = 0; g < task.inputs.size(); ++g) {
+      for (; k < spec.inputs.size() && spec.inputs[k].group == g; ++k) {
+        const PathSpec& in = spec.inputs[k];
+        if (in.literal()) {
+          job.inputs.push_back(in.path);
+        } else if (matches.relation_of[k] >= 0) {
+          const std::size_t r = std::size_t(matches.relation_of[k]);
+          const Relation& rel = matches.relations[r];
+          const std::uint32_t row = joined.rows[p * matches.relations.size() + r];
+          for (std::uint32_t i = rel.first[row]; i < rel.first[row + 1]; ++i)
+            job.inputs.emplace_back(rel.paths[i]);
+        } else {
+          for (std::string_view path : matches.globbed[k]) job.inputs.emplace_back(path);
+        }
+      }
+      if (task.inputs_named) out.input_ends.push_back(std::uint32_t(job.inputs.size()));
+    }
+    std::vector<std::string_view> pattern_values;
+    for (const PathSpec& o : spec.outputs) {
+      if (o.literal()) {
+        job.outputs.push_back(o.path);
+        continue;
+      }
+      pattern_values.clear();
+      for (std::uint16_t slot : o.slots) pattern_values.push_back(values[slot]);
+      job.outputs.push_back(o.pattern->expand(pattern_values));
+    }
+    out.jobs.push_back(std::move(job));
+  }
+
   // Calls f(path, values) for every path that `pattern` matches among the files that
   // exist and the staged outputs of the tasks that may produce inputs of task t.
   template <class F>
@@ -335,6 +374,7 @@ private:
   std::vector<Staged>& m_staged;
   const std::vector<std::vector<std::uint32_t>>& m_producers;
   std::vector<std::vector<bool>> m_matched;
+  std::vector<bool> m_consumed;  // per task: some task's inputs may match its outputs
 };
 
 }  // namespace

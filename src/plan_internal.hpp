@@ -66,7 +66,9 @@ struct Staged {
   std::vector<std::string> values;               // job k's values at [k * width, (k+1) * width)
   std::size_t groups = 0;                        // input groups, when named
   std::vector<std::uint32_t> input_ends;         // job k's group ends at [k * groups, ...)
-  std::vector<std::string_view> sorted_outputs;  // views into `jobs`, for matching
+  // Views into `jobs`, sorted, for matching the inputs of other tasks; empty when
+  // no task's inputs may match them.
+  std::vector<std::string_view> sorted_outputs;
   // The values of job k.
   std::vector<std::string> values_of(std::size_t k) const {
     return {values.begin() + std::ptrdiff_t(k * width),
