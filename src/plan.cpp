@@ -18,7 +18,9 @@ namespace pipeline {
 using plan_detail::PathSpec;
 using plan_detail::release;
 using plan_detail::Staged;
+using plan_detail::TaskExpander;
 using plan_detail::TaskSpec;
+using plan_detail::TemplateCache;
 
 namespace {
 
@@ -26,11 +28,6 @@ namespace {
 bool is_job_placeholder(std::string_view name) {
   return name == "inputs" || name == "outputs" || name == "input" || name == "output" ||
          name == "task" || name == "job";
-}
-
-ConfigError placeholder_error(const Config& config, const LocatedString& value,
-                              const PlaceholderError& e) {
-  return config.source.error(config.source.position_in(value, e.offset()), e.what(), e.hint());
 }
 
 std::string join(const std::vector<std::string>& items, std::string_view sep) {
@@ -221,266 +218,6 @@ TaskSpec make_spec(const Config& config, const TaskDecl& task) {
   return spec;
 }
 
-// ---------------------------------------------------------------------------
-// Expanding the values of one job.
-
-// The parsed templates of a task's values, parsed once for all its jobs.
-struct TaskTemplates {
-  std::vector<std::vector<Template>> commands;  // per command: per part
-  std::optional<Template> dir;
-  std::vector<Template> env;  // task.env, in order
-  std::optional<Template> stdout_path;
-  std::optional<Template> stderr_path;
-};
-
-// Whether every placeholder of `t` is a var: then its value is the same for every
-// job.
-bool only_vars(const Config& config, const Template& t) {
-  for (const TemplatePart& part : t.parts)
-    if (part.kind == TemplatePart::Kind::placeholder && !config.vars.count(part.text)) return false;
-  return true;
-}
-
-// Whether the env of a task's jobs ([env] and the task's env) uses vars only.
-bool only_vars_env(const Config& config, const TaskTemplates& templates,
-                   const std::vector<Template>& global_env) {
-  for (const Template& t : global_env)
-    if (!only_vars(config, t)) return false;
-  for (const Template& t : templates.env)
-    if (!only_vars(config, t)) return false;
-  return true;
-}
-
-// A lookup that knows the vars only (for values that use nothing else).
-PlaceholderLookup vars_only_lookup(const Config& config) {
-  return [&config](const TemplatePart& part) -> PlaceholderValue {
-    const VarValue& var = config.vars.at(part.text);
-    if (!part.member.empty() || part.index >= 0 || part.has_regex)
-      throw PlaceholderError(part.offset, part.length,
-                             fmt::format("'{{{}}}' is a var: it has no members", part.text));
-    return {var.items, var.is_list, PlaceholderValue::Origin::author};
-  };
-}
-
-TaskTemplates parse_templates(const TaskDecl& task) {
-  TaskTemplates t;
-  for (const CommandDecl& cmd : task.commands) {
-    std::vector<Template> parts;
-    for (const LocatedString& part : cmd.parts) parts.push_back(parse_template(part.text));
-    t.commands.push_back(std::move(parts));
-  }
-  if (task.dir) t.dir = parse_template(task.dir->text);
-  for (const auto& [name, value] : task.env) t.env.push_back(parse_template(value.text));
-  if (task.stdout_path) t.stdout_path = parse_template(task.stdout_path->text);
-  if (task.stderr_path) t.stderr_path = parse_template(task.stderr_path->text);
-  return t;
-}
-
-// A real job, or a stand-in expanded only to find undefined placeholders.
-enum class Probe { no, yes };
-
-// The paths of a job's inputs or outputs in their groups (SPEC §1.2).
-struct Groups {
-  const std::vector<std::string>* all = nullptr;
-  const std::vector<PathGroup>* decl = nullptr;
-  bool named = false;
-  const std::vector<std::uint32_t>* ends = nullptr;  // per group: end index in *all
-};
-
-// The lookup of job placeholders (SPEC §1.2) for the values of one job.
-class JobLookup {
-public:
-  JobLookup(const Config& config, const TaskDecl& task, const TaskSpec& spec, const Job& job,
-            const std::vector<std::string>& values, Groups inputs, Groups outputs,
-            Probe probe = Probe::no)
-      : m_config(config),
-        m_task(task),
-        m_spec(spec),
-        m_job(job),
-        m_values(values),
-        m_inputs(inputs),
-        m_outputs(outputs),
-        m_probe(probe) {}
-
-  PlaceholderValue operator()(const TemplatePart& part) const {
-    using Origin = PlaceholderValue::Origin;
-    if (auto it = m_config.vars.find(part.text); it != m_config.vars.end()) {
-      if (!part.member.empty() || part.index >= 0 || part.has_regex)
-        throw PlaceholderError(part.offset, part.length,
-                               fmt::format("'{{{}}}' is a var: it has no members", part.text));
-      return {it->second.items, it->second.is_list, Origin::author};
-    }
-    const std::string& name = part.text;
-    if (part.has_regex)
-      throw PlaceholderError(part.offset, part.length,
-                             "a '{name:regex}' wildcard can only appear in inputs and outputs");
-    if (name == "task" || name == "job") {
-      if (!part.member.empty() || part.index >= 0) throw undefined_placeholder(part);
-      return {{name == "task" ? m_task.name : m_job.id}, false, Origin::file};
-    }
-    if (name == "inputs" || name == "outputs")
-      return group(part, name == "inputs" ? m_inputs : m_outputs);
-    if (name == "input" || name == "output") {
-      const Groups& g = name == "input" ? m_inputs : m_outputs;
-      if (!part.member.empty() || part.index >= 0) throw undefined_placeholder(part);
-      if (g.all->empty() && m_probe == Probe::yes) return {{name}, false, Origin::file};
-      if (g.all->empty())
-        throw PlaceholderError(part.offset, part.length,
-                               fmt::format("'{{{}}}': {} has no {}s", name, who(), name));
-      return {{g.all->front()}, false, Origin::file};
-    }
-    auto wildcard = std::lower_bound(m_spec.names.begin(), m_spec.names.end(), name);
-    if (wildcard != m_spec.names.end() && *wildcard == name && part.member.empty() &&
-        part.index < 0)
-      return {{m_values[std::size_t(wildcard - m_spec.names.begin())]}, false, Origin::file};
-    std::vector<std::string> names = m_spec.names;
-    for (const auto& [var, value] : m_config.vars) names.push_back(var);
-    for (const char* n : {"inputs", "outputs", "input", "output", "task", "job"})
-      names.push_back(n);
-    std::string suggestion = closest_name(name, names);
-    throw undefined_placeholder(
-        part, suggestion.empty() ? "" : fmt::format("did you mean '{{{}}}'?", suggestion));
-  }
-
-private:
-  std::string who() const {
-    return m_spec.fans_out() ? fmt::format("job '{}'", m_job.id)
-                             : fmt::format("task '{}'", m_task.name);
-  }
-
-  PlaceholderValue group(const TemplatePart& part, const Groups& g) const {
-    using Origin = PlaceholderValue::Origin;
-    if (!part.member.empty()) {
-      if (g.named) {
-        for (std::size_t i = 0; i < g.decl->size(); ++i) {
-          if ((*g.decl)[i].name != part.member) continue;
-          const std::uint32_t begin = i == 0 ? 0 : (*g.ends)[i - 1];
-          return {std::vector<std::string>(g.all->begin() + begin, g.all->begin() + (*g.ends)[i]),
-                  true, Origin::file};
-        }
-      }
-      std::vector<std::string> names;
-      if (g.named)
-        for (const PathGroup& decl : *g.decl) names.push_back(decl.name);
-      throw PlaceholderError(
-          part.offset, part.length,
-          fmt::format("task '{}' has no {} group named '{}'", m_task.name, part.text, part.member),
-          did_you_mean(part.member, names));
-    }
-    if (part.index >= 0) {
-      if (std::size_t(part.index) >= g.all->size() && m_probe == Probe::yes)
-        return {{part.text}, false, Origin::file};
-      if (std::size_t(part.index) >= g.all->size())
-        throw PlaceholderError(part.offset, part.length,
-                               fmt::format("'{{{}[{}]}}': {} has only {} {}", part.text, part.index,
-                                           who(), g.all->size(), part.text));
-      return {{(*g.all)[std::size_t(part.index)]}, false, Origin::file};
-    }
-    return {*g.all, true, Origin::file};
-  }
-
-  const Config& m_config;
-  const TaskDecl& m_task;
-  const TaskSpec& m_spec;
-  const Job& m_job;
-  const std::vector<std::string>& m_values;
-  Groups m_inputs;
-  Groups m_outputs;
-  Probe m_probe;
-};
-
-std::string expand_value(const Config& config, const LocatedString& value, const Template& t,
-                         const PlaceholderLookup& lookup) {
-  try {
-    return expand_text(t, lookup);
-  } catch (const PlaceholderError& e) {
-    throw placeholder_error(config, value, e);
-  }
-}
-
-JobCommand expand_command(const Config& config, const CommandDecl& cmd,
-                          const std::vector<Template>& parts, const PlaceholderLookup& lookup) {
-  JobCommand out;
-  if (cmd.kind == CommandDecl::Kind::shell) {
-    const LocatedString& text = cmd.parts.front();
-    std::string expanded;
-    try {
-      expanded = expand_shell(parts.front(), lookup);
-    } catch (const PlaceholderError& e) {
-      throw placeholder_error(config, text, e);
-    }
-    out.argv.reserve(config.settings.shell.size() + 1);
-    out.argv = config.settings.shell;
-    out.argv.push_back(expanded);
-    out.display = std::move(expanded);
-    return out;
-  }
-  out.argv.reserve(cmd.parts.size());
-  for (std::size_t i = 0; i < cmd.parts.size(); ++i) {
-    try {
-      for (std::string& arg : expand_list(parts[i], lookup)) out.argv.push_back(std::move(arg));
-    } catch (const PlaceholderError& e) {
-      throw placeholder_error(config, cmd.parts[i], e);
-    }
-  }
-  if (out.argv.empty()) throw config.source.error(cmd.pos, "the command expands to nothing");
-  std::vector<std::string> quoted;
-  for (const std::string& a : out.argv) quoted.push_back(shell_quote(a));
-  out.display = join(quoted, " ");
-  return out;
-}
-
-// The ends of each output group: every output entry gives the same number of paths
-// for every job of the task.
-std::vector<std::uint32_t> output_ends(const TaskSpec& spec, std::size_t groups) {
-  std::vector<std::uint32_t> ends(groups, 0);
-  for (std::size_t k = 0; k < spec.outputs.size(); ++k)
-    for (std::size_t g = spec.outputs[k].group; g < groups; ++g) ++ends[g];
-  return ends;
-}
-
-// The env entries of a job ([env], then the task's env), expanded.
-EnvList expand_env(const Config& config, const TaskDecl& task, const TaskTemplates& templates,
-                   const std::vector<Template>& global_env, const PlaceholderLookup& lookup) {
-  std::vector<EnvList::Entry> env;
-  env.reserve(config.env.size() + task.env.size());
-  for (std::size_t i = 0; i < config.env.size(); ++i)
-    env.emplace_back(config.env[i].first,
-                     expand_value(config, config.env[i].second, global_env[i], lookup));
-  for (std::size_t i = 0; i < task.env.size(); ++i)
-    env.emplace_back(task.env[i].first,
-                     expand_value(config, task.env[i].second, templates.env[i], lookup));
-  return EnvList(std::move(env));
-}
-
-// Fills the commands, dir, env and redirections of a staged job. `shared_env`, if
-// set, is the env of every job of the task. With Probe::yes the job is a stand-in
-// for a task that has no jobs, expanded only to report undefined placeholders.
-void finish_job(const Config& config, const TaskDecl& task, const TaskSpec& spec,
-                const TaskTemplates& templates, const std::vector<Template>& global_env,
-                const std::optional<EnvList>& shared_env,
-                const std::vector<std::uint32_t>& out_ends, Job& job,
-                const std::vector<std::string>& values, const std::vector<std::uint32_t>* in_ends,
-                Probe probe = Probe::no) {
-  Groups inputs{&job.inputs, &task.inputs, task.inputs_named, in_ends};
-  Groups outputs{&job.outputs, &task.outputs, task.outputs_named, &out_ends};
-  JobLookup lookup_impl(config, task, spec, job, values, inputs, outputs, probe);
-  PlaceholderLookup lookup = std::cref(lookup_impl);
-  for (std::size_t c = 0; c < task.commands.size(); ++c)
-    job.commands.push_back(expand_command(config, task.commands[c], templates.commands[c], lookup));
-  if (task.dir) {
-    job.dir = normalize_path(expand_value(config, *task.dir, *templates.dir, lookup));
-    if (job.dir == ".") job.dir.clear();
-  }
-  job.env = shared_env ? *shared_env : expand_env(config, task, templates, global_env, lookup);
-  if (task.stdout_path)
-    job.stdout_path =
-        normalize_path(expand_value(config, *task.stdout_path, *templates.stdout_path, lookup));
-  if (task.stderr_path)
-    job.stderr_path =
-        normalize_path(expand_value(config, *task.stderr_path, *templates.stderr_path, lookup));
-}
-
 // The edges of the plan while it is built: (job, a job it depends on).
 using EdgeList = std::vector<std::pair<JobIndex, JobIndex>>;
 
@@ -663,35 +400,18 @@ Plan build_plan(const Config& config, FileSystem& fs) {
   plan.jobs.reserve(total);
   plan.task_jobs.resize(task_count);
   plan.job_by_id.reserve(total);
-  std::vector<Template> global_env;
-  for (const auto& [name, value] : config.env) global_env.push_back(parse_template(value.text));
+  TemplateCache templates;
+  std::vector<const Template*> global_env;
+  for (const auto& [name, value] : config.env) global_env.push_back(&templates.parse(value.text));
   for (std::uint32_t t = 0; t < task_count; ++t) {
     const TaskDecl& task = config.tasks[t];
     Staged& s = staged[t];
     release(s.sorted_outputs);
-    const TaskTemplates templates = parse_templates(task);
-    const std::vector<std::uint32_t> out_ends = output_ends(specs[t], task.outputs.size());
+    const TaskExpander expander(config, t, specs[t], global_env, templates);
+    // A task without jobs (its inputs match nothing yet) is still expanded once, so
+    // that an undefined placeholder in it is reported now.
+    if (s.jobs.empty()) expander.probe();
     plan.task_jobs[t].reserve(s.jobs.size());
-    std::vector<std::uint32_t> in_ends;
-    std::optional<EnvList> shared_env;
-    if (only_vars_env(config, templates, global_env))
-      shared_env = expand_env(config, task, templates, global_env, vars_only_lookup(config));
-    if (s.jobs.empty()) {
-      // A task without jobs (its inputs match nothing yet) is still expanded once,
-      // on stand-in values, so that an undefined placeholder in it is reported now.
-      Job probe;
-      probe.id = task.name;
-      for (const PathSpec& in : specs[t].inputs) probe.inputs.push_back(in.text());
-      for (const PathSpec& out : specs[t].outputs) probe.outputs.push_back(out.text());
-      std::vector<std::uint32_t> probe_ends;
-      for (std::uint32_t g = 0; g < task.inputs.size(); ++g) {
-        std::uint32_t end = 0;
-        for (const PathSpec& in : specs[t].inputs) end += in.group <= g ? 1 : 0;
-        probe_ends.push_back(end);
-      }
-      finish_job(config, task, specs[t], templates, global_env, shared_env, out_ends, probe,
-                 specs[t].names, &probe_ends, Probe::yes);
-    }
     for (std::size_t k = 0; k < s.jobs.size(); ++k) {
       const JobIndex index = JobIndex(plan.jobs.size());
       Job& job = plan.jobs.emplace_back();
@@ -699,10 +419,8 @@ Plan build_plan(const Config& config, FileSystem& fs) {
       job.task = t;
       job.inputs = std::move(s.jobs[k].inputs);
       job.outputs = std::move(s.jobs[k].outputs);
-      in_ends.assign(s.input_ends.begin() + std::ptrdiff_t(k * s.groups),
-                     s.input_ends.begin() + std::ptrdiff_t((k + 1) * s.groups));
-      finish_job(config, task, specs[t], templates, global_env, shared_env, out_ends, job,
-                 s.values_of(k), task.inputs_named ? &in_ends : nullptr);
+      expander.finish(job, s.values.data() + k * s.width,
+                      task.inputs_named ? s.input_ends.data() + k * s.groups : nullptr);
       plan.task_jobs[t].push_back(index);
       plan.job_by_id.emplace(job.id, index);
     }

@@ -1,19 +1,24 @@
 #pragma once
 // plan_internal: what the planner's files share while a plan is built; not a public
-// interface. plan.cpp compiles each task's paths into a TaskSpec and numbers and
-// expands the jobs; plan_expand.cpp fans the tasks out into staged jobs (matching
+// interface. plan.cpp compiles each task's paths into a TaskSpec, numbers the jobs
+// and connects them; plan_expand.cpp fans the tasks out into staged jobs (matching
 // wildcard and glob inputs against the files and the other tasks' outputs, joining
-// on wildcard names, crossing matrix values).
+// on wildcard names, crossing matrix values); plan_job.cpp expands the commands,
+// dir, env and redirections of each job.
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "pipeline/config.hpp"
 #include "pipeline/pattern.hpp"
+#include "pipeline/plan.hpp"
+#include "pipeline/template.hpp"
 
 namespace pipeline::plan_detail {
 
@@ -88,5 +93,53 @@ std::vector<std::string> walk_roots(const std::vector<TaskSpec>& specs);
 void stage_jobs(const Config& config, const std::vector<TaskSpec>& specs,
                 const std::vector<std::string>& existing, std::vector<Staged>& staged,
                 std::vector<std::string>& warnings);
+
+// Parsed templates, one per distinct text: the 100,000 tasks of an explicit
+// pipeline mostly share their command lines, which are then parsed once.
+class TemplateCache {
+public:
+  // `text` parsed (parse_template); `text` must outlive the cache.
+  const Template& parse(const std::string& text);
+
+private:
+  std::unordered_map<std::string_view, Template> m_templates;
+};
+
+// A real job, or a stand-in expanded only to find undefined placeholders.
+enum class Probe { no, yes };
+
+// Expands the values of the jobs of one task (SPEC §1.2): commands, dir, env and
+// redirections, from templates parsed once for all of them.
+class TaskExpander {
+public:
+  // For config.tasks[task]; `global_env` holds the parsed values of config.env.
+  TaskExpander(const Config& config, std::uint32_t task, const TaskSpec& spec,
+               const std::vector<const Template*>& global_env, TemplateCache& cache);
+  // Fills the commands, dir, env and redirections of `job`, whose id, inputs and
+  // outputs are set. `values` are the job's values of TaskSpec::names; with named
+  // input groups, `input_ends` holds the end of each group in job.inputs. Throws
+  // ConfigError (located) for a placeholder that cannot be expanded.
+  void finish(Job& job, const std::string* values, const std::uint32_t* input_ends) const;
+  // Expands the task's values once on stand-in values, so that an undefined
+  // placeholder of a task that has no jobs (yet) is reported all the same.
+  void probe() const;
+
+private:
+  void expand(Job& job, const std::string* values, const std::uint32_t* input_ends,
+              Probe probe) const;
+  EnvList expand_env(const PlaceholderResolver& resolver) const;
+
+  const Config& m_config;
+  const TaskDecl& m_task;
+  const TaskSpec& m_spec;
+  const std::vector<const Template*>& m_global_env;
+  std::vector<std::vector<const Template*>> m_commands;  // per command: per part
+  const Template* m_dir = nullptr;
+  std::vector<const Template*> m_env;  // the task's env, in order
+  const Template* m_stdout_path = nullptr;
+  const Template* m_stderr_path = nullptr;
+  std::vector<std::uint32_t> m_output_ends;  // per output group: its end in Job::outputs
+  std::optional<EnvList> m_shared_env;       // set when no job's env differs
+};
 
 }  // namespace pipeline::plan_detail
