@@ -59,9 +59,6 @@ bool contains_glob(std::string_view text) {
   return false;
 }
 
-namespace {
-
-// True if normalize_path(path) == path, checked without allocating.
 bool is_normal_path(std::string_view path) {
   if (path.empty()) return false;
   if (path == ".") return true;
@@ -82,8 +79,6 @@ bool is_normal_path(std::string_view path) {
   }
   return true;
 }
-
-}  // namespace
 
 Pattern Pattern::compile(const std::vector<PatternPiece>& pieces, Globs globs) {
   Pattern p;

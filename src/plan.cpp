@@ -72,6 +72,19 @@ void reject_unavailable(const Config& config, const TaskDecl& task) {
 // paths.
 void compile_paths(const Config& config, const TaskDecl& task, const LocatedString& value,
                    std::uint32_t group, Globs globs, std::vector<PathSpec>& out) {
+  // A path without braces or globs (every path of a file of 100,000 literal tasks)
+  // is the path itself, normalised: no template to parse, no pieces to assemble
+  // (measured: 521 -> 102 M instructions for the 200,000 paths of such tasks).
+  const std::string& text = value.text;
+  const bool braces =
+      std::any_of(text.begin(), text.end(), [](char c) { return c == '{' || c == '}'; });
+  if (!text.empty() && !braces && !contains_glob(text)) {
+    PathSpec& spec = out.emplace_back();
+    spec.source = &value;
+    spec.group = group;
+    spec.path = is_normal_path(text) ? text : normalize_path(text);
+    return;
+  }
   Template t = parse_template(value.text);
   if (t.is_single_placeholder()) {
     const TemplatePart& part = t.parts[0];
@@ -155,8 +168,18 @@ void compile_paths(const Config& config, const TaskDecl& task, const LocatedStri
   out.push_back(std::move(spec));
 }
 
+// The number of patterns in `groups` (the paths they give, unless an array var
+// gives several).
+std::size_t pattern_count(const std::vector<PathGroup>& groups) {
+  std::size_t n = 0;
+  for (const PathGroup& group : groups) n += group.patterns.size();
+  return n;
+}
+
 TaskSpec make_spec(const Config& config, const TaskDecl& task) {
   TaskSpec spec;
+  spec.inputs.reserve(pattern_count(task.inputs));
+  spec.outputs.reserve(pattern_count(task.outputs));
   for (std::uint32_t g = 0; g < task.inputs.size(); ++g)
     for (const LocatedString& value : task.inputs[g].patterns)
       compile_paths(config, task, value, g, Globs::allowed, spec.inputs);

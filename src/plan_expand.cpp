@@ -125,7 +125,7 @@ public:
         m_matched(specs.size()),
         m_consumed(specs.size(), false) {
     for (std::size_t t = 0; t < specs.size(); ++t)
-      m_matched[t].assign(specs[t].inputs.size(), false);
+      if (specs[t].matches) m_matched[t].assign(specs[t].inputs.size(), false);
     for (const std::vector<std::uint32_t>& of_task : producers)
       for (std::uint32_t u : of_task) m_consumed[u] = true;
   }
@@ -161,7 +161,8 @@ public:
     m_staged[t] = std::move(out);
   }
 
-  // Whether input k of task t matched anything in its last expansion.
+  // Whether input k of task t, a wildcard or glob input, matched anything in its
+  // last expansion.
   bool matched(std::uint32_t t, std::size_t k) const { return m_matched[t][k]; }
 
 private:

@@ -133,12 +133,12 @@ private:
   const TaskDecl& m_task;
   const TaskSpec& m_spec;
   const std::vector<const Template*>& m_global_env;
-  std::vector<std::vector<const Template*>> m_commands;  // per command: per part
+  std::vector<const Template*> m_command_parts;  // the parts of every command, in order
   const Template* m_dir = nullptr;
   std::vector<const Template*> m_env;  // the task's env, in order
   const Template* m_stdout_path = nullptr;
   const Template* m_stderr_path = nullptr;
-  std::vector<std::uint32_t> m_output_ends;  // per output group: its end in Job::outputs
+  std::vector<std::uint32_t> m_output_ends;  // named groups: each one's end in Job::outputs
   std::optional<EnvList> m_shared_env;       // set when no job's env differs
 };
 

@@ -164,14 +164,14 @@ std::string expand_value(const Config& config, const LocatedString& value, const
   return out;
 }
 
+// `cmd` expanded; parts[i] is the parsed cmd.parts[i].
 JobCommand expand_command(const Config& config, const CommandDecl& cmd,
-                          const std::vector<const Template*>& parts,
-                          const PlaceholderResolver& resolver) {
+                          const Template* const* parts, const PlaceholderResolver& resolver) {
   JobCommand out;
   if (cmd.kind == CommandDecl::Kind::shell) {
     const LocatedString& text = cmd.parts.front();
     try {
-      append_shell(out.display, *parts.front(), resolver);
+      append_shell(out.display, *parts[0], resolver);
     } catch (const PlaceholderError& e) {
       throw placeholder_error(config, text, e);
     }
@@ -211,20 +211,22 @@ TaskExpander::TaskExpander(const Config& config, std::uint32_t task, const TaskS
                            const std::vector<const Template*>& global_env,
                            TemplateCache& cache)
     : m_config(config), m_task(config.tasks[task]), m_spec(spec), m_global_env(global_env) {
-  for (const CommandDecl& cmd : m_task.commands) {
-    std::vector<const Template*>& parts = m_commands.emplace_back();
-    parts.reserve(cmd.parts.size());
-    for (const LocatedString& part : cmd.parts) parts.push_back(&cache.parse(part.text));
-  }
+  std::size_t parts = 0;
+  for (const CommandDecl& cmd : m_task.commands) parts += cmd.parts.size();
+  m_command_parts.reserve(parts);
+  for (const CommandDecl& cmd : m_task.commands)
+    for (const LocatedString& part : cmd.parts) m_command_parts.push_back(&cache.parse(part.text));
   if (m_task.dir) m_dir = &cache.parse(m_task.dir->text);
   for (const auto& [name, value] : m_task.env) m_env.push_back(&cache.parse(value.text));
   if (m_task.stdout_path) m_stdout_path = &cache.parse(m_task.stdout_path->text);
   if (m_task.stderr_path) m_stderr_path = &cache.parse(m_task.stderr_path->text);
 
   // Every output entry gives the same number of paths for every job of the task.
-  m_output_ends.assign(m_task.outputs.size(), 0);
-  for (const PathSpec& out : spec.outputs)
-    for (std::size_t g = out.group; g < m_output_ends.size(); ++g) ++m_output_ends[g];
+  if (m_task.outputs_named) {
+    m_output_ends.assign(m_task.outputs.size(), 0);
+    for (const PathSpec& out : spec.outputs)
+      for (std::size_t g = out.group; g < m_output_ends.size(); ++g) ++m_output_ends[g];
+  }
 
   auto vars_only = [&](const Template* t) { return only_vars(config, *t); };
   if (std::all_of(m_global_env.begin(), m_global_env.end(), vars_only) &&
@@ -258,8 +260,11 @@ void TaskExpander::expand(Job& job, const std::string* values, const std::uint32
   const Groups outputs{&job.outputs, &task.outputs, task.outputs_named, m_output_ends.data()};
   const JobResolver resolver(m_config, task, m_spec, job, values, inputs, outputs, probe);
   job.commands.reserve(task.commands.size());
-  for (std::size_t c = 0; c < task.commands.size(); ++c)
-    job.commands.push_back(expand_command(m_config, task.commands[c], m_commands[c], resolver));
+  const Template* const* parts = m_command_parts.data();
+  for (const CommandDecl& cmd : task.commands) {
+    job.commands.push_back(expand_command(m_config, cmd, parts, resolver));
+    parts += cmd.parts.size();
+  }
   if (task.dir) {
     job.dir = normalize_path(expand_value(m_config, *task.dir, *m_dir, resolver));
     if (job.dir == ".") job.dir.clear();

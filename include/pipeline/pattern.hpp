@@ -118,6 +118,9 @@ private:
 // Whether `text` holds a glob: `*`, `?`, or a `[` closed by a `]`.
 bool contains_glob(std::string_view text);
 
+// Whether normalize_path(path) == path, checked without allocating.
+bool is_normal_path(std::string_view path);
+
 // Parses pattern syntax directly: `{name}` and `{name:REGEX}` are wildcards, `{{`/`}}`
 // literal braces, the rest path text (with globs if allowed). For tests and tools;
 // the planner substitutes vars first and builds the pieces itself.
