@@ -26,16 +26,23 @@ bool may_feed(const PathSpec& out, const PathSpec& in) {
 std::string job_id(const std::string& task, const std::vector<std::string>& names,
                    const std::string* values) {
   if (names.empty()) return task;
-  std::string id = task;
+  std::size_t length = task.size() + 2;
+  for (std::size_t i = 0; i < names.size(); ++i) length += names[i].size() + values[i].size() + 2;
+  std::string id;
+  id.reserve(length);
+  id += task;
   id += '[';
   for (std::size_t i = 0; i < names.size(); ++i) {
     if (i) id += ',';
     id += names[i];
     id += '=';
-    for (char c : values[i]) {
-      if (c == ',' || c == ']' || c == '\\') id += '\\';
-      id += c;
+    std::string_view rest = values[i];
+    for (std::size_t special; (special = rest.find_first_of(",]\\")) != rest.npos;) {
+      id.append(rest.substr(0, special)) += '\\';
+      id += rest[special];
+      rest.remove_prefix(special + 1);
     }
+    id += rest;
   }
   id += ']';
   return id;
@@ -225,8 +232,8 @@ private:
 
   // Appends the job of value set `p` of `joined` to `out`: its values, id, inputs
   // and outputs.
-  static void stage_job(const TaskDecl& task, const TaskSpec& spec, const InputMatches& matches,
-                        const Joined& joined, std::size_t p, Staged& out) {
+  void stage_job(const TaskDecl& task, const TaskSpec& spec, const InputMatches& matches,
+                 const Joined& joined, std::size_t p, Staged& out) {
     const std::size_t width = out.width;
     const std::size_t first_value = out.values.size();
     for (std::size_t i = 0; i < width; ++i) out.values.emplace_back(joined.values[p * width + i]);
@@ -251,15 +258,15 @@ private:
       }
       if (task.inputs_named) out.input_ends.push_back(std::uint32_t(job.inputs.size()));
     }
-    std::vector<std::string_view> pattern_values;
+    job.outputs.reserve(spec.outputs.size());
     for (const PathSpec& o : spec.outputs) {
       if (o.literal()) {
         job.outputs.push_back(o.path);
         continue;
       }
-      pattern_values.clear();
-      for (std::uint16_t slot : o.slots) pattern_values.push_back(values[slot]);
-      job.outputs.push_back(o.pattern->expand(pattern_values));
+      m_pattern_values.clear();
+      for (std::uint16_t slot : o.slots) m_pattern_values.emplace_back(values[slot]);
+      job.outputs.push_back(o.pattern->expand(m_pattern_values));
     }
     out.jobs.push_back(std::move(job));
   }
@@ -376,6 +383,7 @@ private:
   const std::vector<std::vector<std::uint32_t>>& m_producers;
   std::vector<std::vector<bool>> m_matched;
   std::vector<bool> m_consumed;  // per task: some task's inputs may match its outputs
+  std::vector<std::string_view> m_pattern_values;  // stage_job's, kept for its capacity
 };
 
 }  // namespace

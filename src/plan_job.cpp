@@ -74,7 +74,8 @@ public:
     using Origin = PlaceholderValue::Origin;
     if (auto it = m_config.vars.find(part.text); it != m_config.vars.end())
       return var_value(part, it->second);
-    const std::string& name = part.text;
+    // Compared as string_view: most names differ from "inputs" etc. in length.
+    const std::string_view name = part.text;
     if (part.has_regex)
       throw PlaceholderError(part.offset, part.length,
                              "a '{name:regex}' wildcard can only appear in inputs and outputs");
@@ -87,7 +88,7 @@ public:
     if (name == "input" || name == "output") {
       const Groups& g = name == "input" ? m_inputs : m_outputs;
       if (!part.member.empty() || part.index >= 0) throw undefined_placeholder(part);
-      if (g.all->empty() && m_probe == Probe::yes) return {one(name), false, Origin::file};
+      if (g.all->empty() && m_probe == Probe::yes) return {one(part.text), false, Origin::file};
       if (g.all->empty())
         throw PlaceholderError(part.offset, part.length,
                                fmt::format("'{{{}}}': {} has no {}s", name, who(), name));

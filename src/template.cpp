@@ -5,15 +5,18 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <optional>
 
 namespace pipeline {
 
 namespace {
 
-bool is_ident_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
+constexpr bool is_ident_start(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
 
-bool is_ident_char(char c) { return is_ident_start(c) || (c >= '0' && c <= '9'); }
+constexpr bool is_ident_char(char c) { return is_ident_start(c) || (c >= '0' && c <= '9'); }
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -216,10 +219,17 @@ void append_joined(std::string& out, std::span<const std::string> items) {
   }
 }
 
-bool is_shell_safe(char c) {
-  return is_ident_char(c) || c == '@' || c == '%' || c == '+' || c == '=' || c == ':' ||
-         c == ',' || c == '.' || c == '/' || c == '-';
-}
+// Per byte: whether it needs no quoting in a POSIX shell word. A table, because
+// every argv element of every job is checked byte by byte for -v's display.
+constexpr auto k_shell_safe = [] {
+  std::array<bool, 256> safe{};
+  for (int c = 0; c < 256; ++c)
+    safe[std::size_t(c)] = is_ident_char(char(c)) || c == '@' || c == '%' || c == '+' ||
+                           c == '=' || c == ':' || c == ',' || c == '.' || c == '/' || c == '-';
+  return safe;
+}();
+
+bool is_shell_safe(char c) { return k_shell_safe[static_cast<unsigned char>(c)]; }
 
 }  // namespace
 
@@ -239,6 +249,8 @@ void append_list(std::vector<std::string>& out, const Template& t,
     const PlaceholderView value = resolver.resolve(t.parts[0]);
     if (value.is_list) {
       out.insert(out.end(), value.items.begin(), value.items.end());
+    } else if (value.items.size() == 1) {
+      out.push_back(value.items.front());
     } else {
       append_joined(out.emplace_back(), value.items);
     }

@@ -113,6 +113,8 @@ private:
   std::string m_suffix;
   std::string m_text;
   bool m_has_globs = false;
+  // The pattern is literal text around one plain `{name}` (one path segment).
+  bool m_one_segment = false;
 };
 
 // Whether `text` holds a glob: `*`, `?`, or a `[` closed by a `]`.
