@@ -365,6 +365,9 @@ void reject_cycles(const Config& config, const Plan& plan) {
   }
 }
 
+// How many jobs ahead the loops over all jobs prefetch their StringIndex slots.
+constexpr JobIndex k_prefetch_distance = 8;
+
 }  // namespace
 
 std::optional<JobIndex> Plan::producer_of(std::string_view path) const {
@@ -442,6 +445,7 @@ Plan build_plan(const Config& config, FileSystem& fs) {
       job.task = t;
       job.inputs = std::move(s.jobs[k].inputs);
       job.outputs = std::move(s.jobs[k].outputs);
+      plan.job_by_id.prefetch(job.id);  // for the emplace() after the expansion
       expander.finish(job, s.values.data() + k * s.width,
                       task.inputs_named ? s.input_ends.data() + k * s.groups : nullptr);
       plan.task_jobs[t].push_back(index);
@@ -455,6 +459,9 @@ Plan build_plan(const Config& config, FileSystem& fs) {
   // Index outputs by path; two writers of one path are an error naming both.
   plan.producer.reserve(total);
   for (JobIndex j = 0; j < plan.jobs.size(); ++j) {
+    if (j + k_prefetch_distance < plan.jobs.size())
+      for (const std::string& out : plan.jobs[j + k_prefetch_distance].outputs)
+        plan.producer.prefetch(out);
     const TaskDecl& task = config.tasks[plan.jobs[j].task];
     for (const std::string& out : plan.jobs[j].outputs) {
       auto [writer, inserted] = plan.producer.emplace(out, j);
@@ -471,9 +478,13 @@ Plan build_plan(const Config& config, FileSystem& fs) {
   }
   // File dependencies, then `deps`.
   EdgeList edges;
-  for (JobIndex j = 0; j < plan.jobs.size(); ++j)
+  for (JobIndex j = 0; j < plan.jobs.size(); ++j) {
+    if (j + k_prefetch_distance < plan.jobs.size())
+      for (const std::string& in : plan.jobs[j + k_prefetch_distance].inputs)
+        plan.producer.prefetch(in);
     for (const std::string& in : plan.jobs[j].inputs)
       if (auto p = plan.producer_of(in); p && *p != j) add_edge(edges, *p, j);
+  }
   for (std::uint32_t t = 0; t < task_count; ++t)
     connect_deps(config, specs, staged, t, plan, edges);
   staged.clear();
