@@ -122,7 +122,9 @@ private:
       std::uint32_t offset;  // in m_names
       std::uint32_t length;
     };
-    std::string_view view(const Key& key) const { return {m_names.data() + key.offset, key.length}; }
+    std::string_view view(const Key& key) const {
+      return {m_names.data() + key.offset, key.length};
+    }
 
     std::string m_names;  // the keys, one after the other
     std::vector<Key> m_keys;
@@ -153,9 +155,8 @@ private:
           type = DT_REG;
         }
       }
-      if (type == DT_DIR &&
-          (name == ".git" ||
-           std::find(skip.begin(), skip.end(), prefix + std::string(name)) != skip.end()))
+      if (type == DT_DIR && (name == ".git" || std::find(skip.begin(), skip.end(),
+                                                         prefix + std::string(name)) != skip.end()))
         continue;
       entries.add(name, type == DT_DIR);
     }

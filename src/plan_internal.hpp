@@ -67,10 +67,10 @@ struct StagedJob {
 // The staged jobs of one task, in the order of their values.
 struct Staged {
   std::vector<StagedJob> jobs;
-  std::size_t width = 0;                         // TaskSpec::names.size()
-  std::vector<std::string> values;               // job k's values at [k * width, (k+1) * width)
-  std::size_t groups = 0;                        // input groups, when named
-  std::vector<std::uint32_t> input_ends;         // job k's group ends at [k * groups, ...)
+  std::size_t width = 0;                  // TaskSpec::names.size()
+  std::vector<std::string> values;        // job k's values at [k * width, (k+1) * width)
+  std::size_t groups = 0;                 // input groups, when named
+  std::vector<std::uint32_t> input_ends;  // job k's group ends at [k * groups, ...)
   // Views into `jobs`, sorted, for matching the inputs of other tasks; empty when
   // no task's inputs may match them.
   std::vector<std::string_view> sorted_outputs;

@@ -209,8 +209,7 @@ const Template& TemplateCache::parse(const std::string& text) {
 }
 
 TaskExpander::TaskExpander(const Config& config, std::uint32_t task, const TaskSpec& spec,
-                           const std::vector<const Template*>& global_env,
-                           TemplateCache& cache)
+                           const std::vector<const Template*>& global_env, TemplateCache& cache)
     : m_config(config), m_task(config.tasks[task]), m_spec(spec), m_global_env(global_env) {
   std::size_t parts = 0;
   for (const CommandDecl& cmd : m_task.commands) parts += cmd.parts.size();

@@ -224,8 +224,8 @@ void append_joined(std::string& out, std::span<const std::string> items) {
 constexpr auto k_shell_safe = [] {
   std::array<bool, 256> safe{};
   for (int c = 0; c < 256; ++c)
-    safe[std::size_t(c)] = is_ident_char(char(c)) || c == '@' || c == '%' || c == '+' ||
-                           c == '=' || c == ':' || c == ',' || c == '.' || c == '/' || c == '-';
+    safe[std::size_t(c)] = is_ident_char(char(c)) || c == '@' || c == '%' || c == '+' || c == '=' ||
+                           c == ':' || c == ',' || c == '.' || c == '/' || c == '-';
   return safe;
 }();
 

@@ -46,15 +46,15 @@ TEST_CASE("list_files lists a tree sorted bytewise, skipping what it must", "[fs
   for (const char* file : {"a.txt", "a/x", "a/y/z", "a0", "a-b/q", "a.d/r", "b/c", ".git/HEAD",
                            "state/s", "z/deep/er/f", ".hidden"})
     std::ofstream(root + "/" + file) << "x";
-  REQUIRE(::symlink("a", (root + "/link").c_str()) == 0);       // to a directory: not entered
-  REQUIRE(::symlink("a0", (root + "/alias").c_str()) == 0);     // to a file: listed
+  REQUIRE(::symlink("a", (root + "/link").c_str()) == 0);            // to a directory: not entered
+  REQUIRE(::symlink("a0", (root + "/alias").c_str()) == 0);          // to a file: listed
   REQUIRE(::symlink("nowhere", (root + "/dangling").c_str()) == 0);  // missing: not listed
 
   const std::vector<std::string> files =
       real_file_system().list_files(root, {normalize_path(root + "/state")});
   std::vector<std::string> expected;
-  for (const char* file : {".hidden", "a-b/q", "a.d/r", "a.txt", "a/x", "a/y/z", "a0", "alias",
-                           "b/c", "z/deep/er/f"})
+  for (const char* file :
+       {".hidden", "a-b/q", "a.d/r", "a.txt", "a/x", "a/y/z", "a0", "alias", "b/c", "z/deep/er/f"})
     expected.push_back(root + "/" + file);
   std::sort(expected.begin(), expected.end());
   CHECK(files == expected);
