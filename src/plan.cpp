@@ -11,19 +11,23 @@
 #include "pipeline/fs.hpp"
 #include "pipeline/pattern.hpp"
 #include "pipeline/template.hpp"
+#include "plan_internal.hpp"
 
 namespace pipeline {
+
+using plan_detail::PathSpec;
+using plan_detail::release;
+using plan_detail::Staged;
+using plan_detail::TaskExpander;
+using plan_detail::TaskSpec;
+using plan_detail::TemplateCache;
+
 namespace {
 
 // The names a job placeholder may have; vars may not use them (config checks).
 bool is_job_placeholder(std::string_view name) {
   return name == "inputs" || name == "outputs" || name == "input" || name == "output" ||
          name == "task" || name == "job";
-}
-
-ConfigError placeholder_error(const Config& config, const LocatedString& value,
-                              const PlaceholderError& e) {
-  return config.source.error(config.source.position_in(value, e.offset()), e.what(), e.hint());
 }
 
 std::string join(const std::vector<std::string>& items, std::string_view sep) {
@@ -48,50 +52,8 @@ void reject_unavailable(const Config& config, const TaskDecl& task) {
   if (task.executor == ExecutorKind::slurm) later(task.executor_pos, "executor 'slurm'");
 }
 
-// Frees the memory of `v` now (`v = {}` or clear() would keep its capacity).
-template <class T>
-void release(std::vector<T>& v) {
-  std::vector<T>().swap(v);
-}
-
 // ---------------------------------------------------------------------------
 // The path patterns of a task.
-
-// One compiled entry of `inputs` or `outputs`. A plain path (the common case, and
-// the only one in a file of 100,000 literal tasks) costs one string, no matcher.
-struct PathSpec {
-  const LocatedString* source = nullptr;
-  std::uint32_t group = 0;                 // index in TaskDecl::inputs / outputs
-  std::string path;                        // literal: the normalised path
-  std::unique_ptr<const Pattern> pattern;  // null: literal
-  std::vector<std::uint16_t> slots;        // per pattern->names(): index in TaskSpec::names
-  bool literal() const { return !pattern; }
-  bool has_wildcards() const { return pattern && pattern->has_wildcards(); }
-  const std::vector<std::string>& names() const {
-    static const std::vector<std::string> none;
-    return pattern ? pattern->names() : none;
-  }
-  std::string text() const { return pattern ? pattern->text() : path; }
-};
-
-// Whether a path of `out` could be a path that `in` matches (conservatively).
-bool may_feed(const PathSpec& out, const PathSpec& in) {
-  if (in.literal()) return false;
-  std::vector<std::string_view> values;
-  if (out.literal()) return in.pattern->match(out.path, values);
-  return may_overlap(*out.pattern, *in.pattern);
-}
-
-// What planning needs to know about a task before it has jobs.
-struct TaskSpec {
-  std::vector<std::string> names;  // its wildcards and matrix names, sorted
-  std::vector<PathSpec> inputs;
-  std::vector<PathSpec> outputs;
-  // Some input is a wildcard or a glob: the task's jobs come from matching, so every
-  // task whose outputs those inputs could match must be expanded first.
-  bool matches = false;
-  bool fans_out() const { return !names.empty(); }
-};
 
 // The error of the VarValue `var` being named like a wildcard or matrix name.
 [[noreturn]] void throw_var_named_like_wildcard(const Config& config, const TaskDecl& task,
@@ -105,11 +67,41 @@ struct TaskSpec {
                             "rename the var or the wildcard");
 }
 
+// Whether `text` is a path as written: not empty, without braces (placeholders) or
+// glob characters. One pass over the bytes, for every path of every task.
+bool is_plain_path(std::string_view text) {
+  if (text.empty()) return false;
+  for (const char c : text) {
+    switch (c) {
+      case '{':
+      case '}':
+      case '*':
+      case '?':
+      case '[':
+        return false;
+      default:
+        break;
+    }
+  }
+  return true;
+}
+
 // Compiles one entry of `inputs`/`outputs`: vars and {task} are substituted, any
 // other {name} is a wildcard. A value that is exactly an array var gives several
 // paths.
 void compile_paths(const Config& config, const TaskDecl& task, const LocatedString& value,
                    std::uint32_t group, Globs globs, std::vector<PathSpec>& out) {
+  // A path without braces or globs (every path of a file of 100,000 literal tasks)
+  // is the path itself, normalised: no template to parse, no pieces to assemble
+  // (measured: 521 -> 80 M instructions for the 200,000 paths of such tasks).
+  const std::string& text = value.text;
+  if (is_plain_path(text)) {
+    PathSpec& spec = out.emplace_back();
+    spec.source = &value;
+    spec.group = group;
+    spec.path = is_normal_path(text) ? text : normalize_path(text);
+    return;
+  }
   Template t = parse_template(value.text);
   if (t.is_single_placeholder()) {
     const TemplatePart& part = t.parts[0];
@@ -193,8 +185,18 @@ void compile_paths(const Config& config, const TaskDecl& task, const LocatedStri
   out.push_back(std::move(spec));
 }
 
+// The number of patterns in `groups` (the paths they give, unless an array var
+// gives several).
+std::size_t pattern_count(const std::vector<PathGroup>& groups) {
+  std::size_t n = 0;
+  for (const PathGroup& group : groups) n += group.patterns.size();
+  return n;
+}
+
 TaskSpec make_spec(const Config& config, const TaskDecl& task) {
   TaskSpec spec;
+  spec.inputs.reserve(pattern_count(task.inputs));
+  spec.outputs.reserve(pattern_count(task.outputs));
   for (std::uint32_t g = 0; g < task.inputs.size(); ++g)
     for (const LocatedString& value : task.inputs[g].patterns)
       compile_paths(config, task, value, g, Globs::allowed, spec.inputs);
@@ -254,731 +256,6 @@ TaskSpec make_spec(const Config& config, const TaskDecl& task) {
   assign_slots(spec.inputs);
   assign_slots(spec.outputs);
   return spec;
-}
-
-// "task[a=1,b=x\,y]" (SPEC §2.3); the bare task name without wildcards.
-std::string job_id(const std::string& task, const std::vector<std::string>& names,
-                   const std::vector<std::string>& values) {
-  if (names.empty()) return task;
-  std::string id = task;
-  id += '[';
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    if (i) id += ',';
-    id += names[i];
-    id += '=';
-    for (char c : values[i]) {
-      if (c == ',' || c == ']' || c == '\\') id += '\\';
-      id += c;
-    }
-  }
-  id += ']';
-  return id;
-}
-
-// ---------------------------------------------------------------------------
-// Expanding tasks into jobs: matching patterns, joining on wildcard names.
-
-// A job before it is numbered and its commands are expanded. Kept small: a plan of
-// 200,000 jobs holds these for a while beside the numbered jobs.
-struct StagedJob {
-  std::string id;
-  std::vector<std::string> inputs;
-  std::vector<std::string> outputs;
-};
-
-// The staged jobs of one task, in the order of their values.
-struct Staged {
-  std::vector<StagedJob> jobs;
-  std::size_t width = 0;                         // TaskSpec::names.size()
-  std::vector<std::string> values;               // job k's values at [k * width, (k+1) * width)
-  std::size_t groups = 0;                        // input groups, when named
-  std::vector<std::uint32_t> input_ends;         // job k's group ends at [k * groups, ...)
-  std::vector<std::string_view> sorted_outputs;  // views into `jobs`, for matching
-  // The values of job k.
-  std::vector<std::string> values_of(std::size_t k) const {
-    return {values.begin() + std::ptrdiff_t(k * width),
-            values.begin() + std::ptrdiff_t((k + 1) * width)};
-  }
-};
-
-// The matches of one wildcard input (or the matrix): one row per distinct set of
-// values, stored flat so that 100,000 rows cost no allocation each.
-struct Relation {
-  std::vector<std::uint16_t> cols;  // task name slots of the values
-  std::size_t rows = 0;
-  std::vector<std::string_view> values;  // row r, col c: values[r * cols.size() + c]
-  std::vector<std::uint32_t> first;      // row r's paths: paths[first[r], first[r + 1])
-  std::vector<std::string_view> paths;   // per row sorted, unique
-  std::string_view value(std::size_t r, std::size_t c) const { return values[r * cols.size() + c]; }
-};
-
-// The natural join of relations on their shared names: every set of values (one per
-// name, `width` names) that agrees with one row of each relation. Flat: `count` sets
-// of `width` values, and for each set the row it took from each relation.
-struct Joined {
-  std::size_t count = 1;                 // no relation: one set, with no values
-  std::vector<std::string_view> values;  // set p: [p * width, (p + 1) * width)
-  std::vector<std::uint32_t> rows;       // set p: [p * relations, (p + 1) * relations)
-};
-
-Joined join(const std::vector<Relation>& relations, std::size_t width) {
-  Joined out;
-  std::vector<bool> bound(width, false);
-  for (std::size_t r = 0; r < relations.size(); ++r) {
-    const Relation& rel = relations[r];
-    std::vector<std::size_t> shared;  // positions in rel.cols already bound
-    for (std::size_t c = 0; c < rel.cols.size(); ++c)
-      if (bound[rel.cols[c]]) shared.push_back(c);
-    // The rows of `rel` by their values of the shared names (a hash join).
-    std::unordered_map<std::string, std::vector<std::uint32_t>> by_key;
-    for (std::uint32_t i = 0; !shared.empty() && i < rel.rows; ++i) {
-      std::string key;
-      for (std::size_t c : shared) key.append(rel.value(i, c)).push_back('\0');
-      by_key[std::move(key)].push_back(i);
-    }
-    std::vector<std::uint32_t> every(rel.rows);
-    std::iota(every.begin(), every.end(), 0);
-    Joined next;
-    next.count = 0;
-    for (std::size_t p = 0; p < out.count; ++p) {
-      const std::vector<std::uint32_t>* matching = &every;
-      if (!shared.empty()) {
-        std::string key;
-        for (std::size_t c : shared)
-          key.append(out.values[p * width + rel.cols[c]]).push_back('\0');
-        auto it = by_key.find(key);
-        if (it == by_key.end()) continue;
-        matching = &it->second;
-      }
-      for (std::uint32_t i : *matching) {
-        const std::size_t base = next.values.size();
-        if (r == 0) {
-          next.values.resize(base + width);
-        } else {
-          next.values.insert(next.values.end(), out.values.begin() + std::ptrdiff_t(p * width),
-                             out.values.begin() + std::ptrdiff_t((p + 1) * width));
-          next.rows.insert(next.rows.end(), out.rows.begin() + std::ptrdiff_t(p * r),
-                           out.rows.begin() + std::ptrdiff_t((p + 1) * r));
-        }
-        for (std::size_t c = 0; c < rel.cols.size(); ++c)
-          next.values[base + rel.cols[c]] = rel.value(i, c);
-        next.rows.push_back(i);
-        ++next.count;
-      }
-    }
-    out = std::move(next);
-    for (std::uint16_t c : rel.cols) bound[c] = true;
-  }
-  return out;
-}
-
-class Expander {
-public:
-  Expander(const Config& config, const std::vector<TaskSpec>& specs,
-           const std::vector<std::string>& existing, std::vector<Staged>& staged,
-           const std::vector<std::vector<std::uint32_t>>& producers)
-      : m_config(config),
-        m_specs(specs),
-        m_existing(existing),
-        m_staged(staged),
-        m_producers(producers),
-        m_matched(specs.size()) {
-    for (std::size_t t = 0; t < specs.size(); ++t)
-      m_matched[t].assign(specs[t].inputs.size(), false);
-  }
-
-  // Replaces the staged jobs of task `t`, matching against the files that exist and
-  // the staged outputs of the tasks that may produce its inputs.
-  void expand(std::uint32_t t) {
-    const TaskDecl& task = m_config.tasks[t];
-    const TaskSpec& spec = m_specs[t];
-    std::vector<Relation> relations;
-    std::vector<int> relation_of(spec.inputs.size(), -1);
-    std::vector<std::vector<std::string_view>> globbed(spec.inputs.size());
-    for (std::size_t k = 0; k < spec.inputs.size(); ++k) {
-      const PathSpec& in = spec.inputs[k];
-      if (in.literal()) continue;
-      if (in.has_wildcards()) {
-        relation_of[k] = int(relations.size());
-        relations.push_back(match_relation(t, in));
-        if (relations.back().rows != 0) m_matched[t][k] = true;
-      } else {
-        globbed[k] = match_glob(t, *in.pattern);
-        if (!globbed[k].empty()) m_matched[t][k] = true;
-      }
-    }
-    if (!task.matrix.empty()) relations.push_back(matrix_relation(task, spec));
-
-    const std::size_t width = spec.names.size();
-    const std::size_t rels = relations.size();
-    const Joined joined = join(relations, width);
-    const std::vector<std::string_view>& values = joined.values;
-    const std::vector<std::uint32_t>& rows = joined.rows;
-    const std::size_t count = joined.count;
-
-    // Value sets whose values an output's regex rejects make no job.
-    std::vector<std::size_t> order;
-    order.reserve(count);
-    for (std::size_t p = 0; p < count; ++p) {
-      bool ok = true;
-      for (const PathSpec& out : spec.outputs)
-        for (std::size_t n = 0; ok && n < out.slots.size(); ++n)
-          ok = out.pattern->accepts(n, values[p * width + out.slots[n]]);
-      if (ok) order.push_back(p);
-    }
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-      return std::lexicographical_compare(values.begin() + std::ptrdiff_t(a * width),
-                                          values.begin() + std::ptrdiff_t((a + 1) * width),
-                                          values.begin() + std::ptrdiff_t(b * width),
-                                          values.begin() + std::ptrdiff_t((b + 1) * width));
-    });
-
-    Staged out;
-    out.width = width;
-    out.groups = task.inputs_named ? task.inputs.size() : 0;
-    out.jobs.reserve(order.size());
-    out.values.reserve(order.size() * width);
-    out.input_ends.reserve(order.size() * out.groups);
-    std::vector<std::string_view> pattern_values;
-    std::vector<std::string> job_values;
-    for (std::size_t p : order) {
-      StagedJob job;
-      job_values.assign(values.begin() + std::ptrdiff_t(p * width),
-                        values.begin() + std::ptrdiff_t((p + 1) * width));
-      job.id = job_id(task.name, spec.names, job_values);
-      std::size_t k = 0;
-      for (std::uint32_t g = 0; g < task.inputs.size(); ++g) {
-        for (; k < spec.inputs.size() && spec.inputs[k].group == g; ++k) {
-          const PathSpec& in = spec.inputs[k];
-          if (in.literal()) {
-            job.inputs.push_back(in.path);
-          } else if (relation_of[k] >= 0) {
-            const Relation& rel = relations[std::size_t(relation_of[k])];
-            const std::uint32_t row = rows[p * rels + std::size_t(relation_of[k])];
-            for (std::uint32_t i = rel.first[row]; i < rel.first[row + 1]; ++i)
-              job.inputs.emplace_back(rel.paths[i]);
-          } else {
-            for (std::string_view path : globbed[k]) job.inputs.emplace_back(path);
-          }
-        }
-        if (task.inputs_named) out.input_ends.push_back(std::uint32_t(job.inputs.size()));
-      }
-      for (const PathSpec& o : spec.outputs) {
-        if (o.literal()) {
-          job.outputs.push_back(o.path);
-          continue;
-        }
-        pattern_values.clear();
-        for (std::uint16_t slot : o.slots) pattern_values.push_back(job_values[slot]);
-        job.outputs.push_back(o.pattern->expand(pattern_values));
-      }
-      out.jobs.push_back(std::move(job));
-      for (std::string& v : job_values) out.values.push_back(std::move(v));
-    }
-    for (const StagedJob& job : out.jobs)
-      for (const std::string& path : job.outputs) out.sorted_outputs.push_back(path);
-    std::sort(out.sorted_outputs.begin(), out.sorted_outputs.end());
-    m_staged[t] = std::move(out);
-  }
-
-  // Whether input k of task t matched anything in its last expansion.
-  bool matched(std::uint32_t t, std::size_t k) const { return m_matched[t][k]; }
-
-private:
-  // Calls f(path, values) for every path that `pattern` matches among the files that
-  // exist and the staged outputs of the tasks that may produce inputs of task t.
-  template <class F>
-  void each_match(std::uint32_t t, const Pattern& pattern, F&& f) {
-    for_each_match(pattern, m_existing, f);
-    for (std::uint32_t u : m_producers[t]) for_each_match(pattern, m_staged[u].sorted_outputs, f);
-  }
-
-  std::vector<std::string_view> match_glob(std::uint32_t t, const Pattern& pattern) {
-    std::vector<std::string_view> paths;
-    each_match(t, pattern, [&](std::string_view path, const auto&) { paths.push_back(path); });
-    std::sort(paths.begin(), paths.end());
-    paths.erase(std::unique(paths.begin(), paths.end()), paths.end());
-    return paths;
-  }
-
-  Relation match_relation(std::uint32_t t, const PathSpec& in) {
-    const Pattern& pattern = *in.pattern;
-    const std::size_t width = in.slots.size();
-    // Every match: its path and where its values start in `found_values`.
-    std::vector<std::pair<std::string_view, std::uint32_t>> found;
-    std::vector<std::string_view> found_values;
-    each_match(t, pattern, [&](std::string_view path, const std::vector<std::string_view>& v) {
-      found.emplace_back(path, std::uint32_t(found_values.size()));
-      found_values.insert(found_values.end(), v.begin(), v.end());
-    });
-    Relation rel;
-    rel.cols = in.slots;
-    if (!pattern.has_globs()) {
-      // Without globs the values decide the path and the path the values: one row
-      // per distinct path (a file that exists and is also planned counts once).
-      // Each source is sorted, so this is mostly a merge.
-      if (!std::is_sorted(found.begin(), found.end())) std::sort(found.begin(), found.end());
-      found.erase(std::unique(found.begin(), found.end(),
-                              [](const auto& a, const auto& b) { return a.first == b.first; }),
-                  found.end());
-      rel.rows = found.size();
-      rel.values.reserve(found.size() * width);
-      rel.paths.reserve(found.size());
-      rel.first.reserve(found.size() + 1);
-      for (const auto& [path, at] : found) {
-        rel.first.push_back(std::uint32_t(rel.paths.size()));
-        rel.paths.push_back(path);
-        rel.values.insert(rel.values.end(), found_values.begin() + at,
-                          found_values.begin() + at + std::ptrdiff_t(width));
-      }
-      rel.first.push_back(std::uint32_t(rel.paths.size()));
-      return rel;
-    }
-    // With globs, many paths share one set of values: group them.
-    std::unordered_map<std::string, std::uint32_t> index;
-    std::vector<std::pair<std::uint32_t, std::string_view>> by_row;  // row, path
-    std::string key;
-    for (const auto& [path, at] : found) {
-      key.clear();
-      for (std::size_t c = 0; c < width; ++c) key.append(found_values[at + c]).push_back('\0');
-      auto [it, inserted] = index.emplace(key, std::uint32_t(rel.rows));
-      if (inserted) {
-        ++rel.rows;
-        rel.values.insert(rel.values.end(), found_values.begin() + at,
-                          found_values.begin() + at + std::ptrdiff_t(width));
-      }
-      by_row.emplace_back(it->second, path);
-    }
-    std::sort(by_row.begin(), by_row.end());
-    by_row.erase(std::unique(by_row.begin(), by_row.end()), by_row.end());
-    for (std::size_t i = 0, r = 0; r <= rel.rows; ++r) {
-      rel.first.push_back(std::uint32_t(i));
-      while (i < by_row.size() && by_row[i].first == r) rel.paths.push_back(by_row[i++].second);
-    }
-    return rel;
-  }
-
-  // The cartesian product of the matrix values.
-  static Relation matrix_relation(const TaskDecl& task, const TaskSpec& spec) {
-    Relation rel;
-    std::vector<std::vector<std::string_view>> columns;
-    for (const auto& [name, items] : task.matrix) {
-      rel.cols.push_back(std::uint16_t(
-          std::lower_bound(spec.names.begin(), spec.names.end(), name) - spec.names.begin()));
-      std::vector<std::string_view> column;
-      for (const LocatedString& item : items) column.push_back(item.text);
-      std::sort(column.begin(), column.end());
-      column.erase(std::unique(column.begin(), column.end()), column.end());
-      columns.push_back(std::move(column));
-    }
-    std::vector<std::string_view> current;
-    auto product = [&](auto& self, std::size_t c) -> void {
-      if (c == columns.size()) {
-        rel.values.insert(rel.values.end(), current.begin(), current.end());
-        ++rel.rows;
-        rel.first.push_back(0);
-        return;
-      }
-      for (std::string_view v : columns[c]) {
-        current.push_back(v);
-        self(self, c + 1);
-        current.pop_back();
-      }
-    };
-    product(product, 0);
-    rel.first.push_back(0);
-    return rel;
-  }
-
-  const Config& m_config;
-  const std::vector<TaskSpec>& m_specs;
-  const std::vector<std::string>& m_existing;
-  std::vector<Staged>& m_staged;
-  const std::vector<std::vector<std::uint32_t>>& m_producers;
-  std::vector<std::vector<bool>> m_matched;
-};
-
-// The directories to list so that every wildcard or glob input can see the files it
-// may match: the directory part of each such pattern's literal prefix, without those
-// inside another.
-std::vector<std::string> walk_roots(const std::vector<TaskSpec>& specs) {
-  std::vector<std::string> roots;
-  for (const TaskSpec& spec : specs) {
-    for (const PathSpec& in : spec.inputs) {
-      if (in.literal()) continue;
-      const std::string& prefix = in.pattern->literal_prefix();
-      const std::size_t slash = prefix.rfind('/');
-      roots.push_back(slash == std::string::npos ? "."
-                      : slash == 0               ? "/"
-                                                 : prefix.substr(0, slash));
-    }
-  }
-  std::sort(roots.begin(), roots.end());
-  roots.erase(std::unique(roots.begin(), roots.end()), roots.end());
-  auto inside = [](const std::string& dir, const std::string& ancestor) {
-    if (ancestor == ".") return dir.front() != '/' && dir != ".." && !dir.starts_with("../");
-    if (ancestor == "/") return dir.front() == '/';
-    return dir.size() > ancestor.size() && dir.starts_with(ancestor) && dir[ancestor.size()] == '/';
-  };
-  std::vector<std::string> out;
-  for (const std::string& r : roots) {
-    bool covered = false;
-    for (const std::string& other : roots) covered = covered || (other != r && inside(r, other));
-    if (!covered) out.push_back(r);
-  }
-  return out;
-}
-
-// Stages the jobs of every task. A task's patterns are matched only after every task
-// that could produce a path they match has been staged.
-//
-// The order comes from a task-level graph: U precedes T when some output pattern of
-// U may overlap some wildcard or glob input pattern of T (may_overlap compares their
-// literal prefixes and suffixes, so it errs towards an edge, never against one).
-// Tasks are staged in that topological order (file order among equals), each with
-// one pass of matching. Tasks left over by a cycle in that graph (`{name}.x` ->
-// `{name}.x.y` may look like it feeds itself) are staged together in rounds, every
-// task of the cycle matched again against the others' latest outputs, until a round
-// adds no job: a cycle between tasks works as long as the jobs themselves form none.
-// Matching only ever grows, so a round with no new job is the fixpoint; if rounds keep
-// adding jobs after k_max_rounds, the patterns feed themselves without end: an error.
-void stage_jobs(const Config& config, const std::vector<TaskSpec>& specs,
-                const std::vector<std::string>& existing, std::vector<Staged>& staged,
-                std::vector<std::string>& warnings) {
-  const std::uint32_t n = std::uint32_t(specs.size());
-  std::vector<std::vector<std::uint32_t>> producers(n);  // per task: tasks that precede it
-  std::vector<std::vector<std::uint32_t>> consumers(n);
-  std::vector<std::uint32_t> indegree(n, 0);
-  for (std::uint32_t t = 0; t < n; ++t) {
-    if (!specs[t].matches) continue;
-    for (std::uint32_t u = 0; u < n; ++u) {
-      bool overlap = false;
-      for (const PathSpec& out : specs[u].outputs) {
-        for (const PathSpec& in : specs[t].inputs) overlap = overlap || may_feed(out, in);
-        if (overlap) break;
-      }
-      if (!overlap) continue;
-      producers[t].push_back(u);
-      consumers[u].push_back(t);
-      ++indegree[t];
-    }
-  }
-  Expander expander(config, specs, existing, staged, producers);
-  // Kahn's algorithm, lowest task index first.
-  std::vector<std::uint32_t> ready;
-  for (std::uint32_t t = n; t-- > 0;)
-    if (indegree[t] == 0) ready.push_back(t);
-  std::vector<bool> done(n, false);
-  while (!ready.empty()) {
-    std::uint32_t t = ready.back();
-    ready.pop_back();
-    expander.expand(t);
-    done[t] = true;
-    for (std::uint32_t c : consumers[t]) {
-      if (--indegree[c] == 0) {
-        ready.push_back(c);
-        std::sort(ready.begin(), ready.end(), std::greater<>());
-      }
-    }
-  }
-  std::vector<std::uint32_t> cyclic;
-  for (std::uint32_t t = 0; t < n; ++t)
-    if (!done[t]) cyclic.push_back(t);
-  constexpr int k_max_rounds = 100;
-  for (int round = 0; !cyclic.empty(); ++round) {
-    if (round == k_max_rounds) {
-      std::vector<std::string> names;
-      for (std::uint32_t t : cyclic) names.push_back(fmt::format("'{}'", config.tasks[t].name));
-      const TaskDecl& first = config.tasks[cyclic.front()];
-      throw config.source.error(
-          first.pos,
-          fmt::format("the wildcard inputs of task{} {} keep matching outputs of {} (after {} "
-                      "rounds of matching there are still new jobs)",
-                      names.size() > 1 ? "s" : "", join(names, ", "),
-                      names.size() > 1 ? "each other" : "itself", k_max_rounds),
-          "constrain the wildcards with a regex ('{name:[0-9]+}') or give the outputs a "
-          "different directory or extension");
-    }
-    bool grew = false;
-    for (std::uint32_t t : cyclic) {
-      const std::size_t before = round == 0 ? std::size_t(-1) : staged[t].jobs.size();
-      expander.expand(t);
-      if (staged[t].jobs.size() != before) grew = true;
-    }
-    if (!grew) break;
-  }
-  for (std::uint32_t t = 0; t < n; ++t) {
-    for (std::size_t k = 0; k < specs[t].inputs.size(); ++k) {
-      const PathSpec& in = specs[t].inputs[k];
-      if (in.literal() || expander.matched(t, k)) continue;
-      const SourcePos pos = in.source->pos;
-      warnings.push_back(fmt::format(
-          "{}:{}:{}: warning: task '{}': no file matches the input '{}', and no job of this run "
-          "writes one{}",
-          config.source.display_path(), pos.line, pos.column, config.tasks[t].name, in.text(),
-          in.has_wildcards() ? ": the task has no jobs" : ""));
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------
-// Expanding the values of one job.
-
-// The parsed templates of a task's values, parsed once for all its jobs.
-struct TaskTemplates {
-  std::vector<std::vector<Template>> commands;  // per command: per part
-  std::optional<Template> dir;
-  std::vector<Template> env;  // task.env, in order
-  std::optional<Template> stdout_path;
-  std::optional<Template> stderr_path;
-};
-
-// Whether every placeholder of `t` is a var: then its value is the same for every
-// job.
-bool only_vars(const Config& config, const Template& t) {
-  for (const TemplatePart& part : t.parts)
-    if (part.kind == TemplatePart::Kind::placeholder && !config.vars.count(part.text)) return false;
-  return true;
-}
-
-// Whether the env of a task's jobs ([env] and the task's env) uses vars only.
-bool only_vars_env(const Config& config, const TaskTemplates& templates,
-                   const std::vector<Template>& global_env) {
-  for (const Template& t : global_env)
-    if (!only_vars(config, t)) return false;
-  for (const Template& t : templates.env)
-    if (!only_vars(config, t)) return false;
-  return true;
-}
-
-// A lookup that knows the vars only (for values that use nothing else).
-PlaceholderLookup vars_only_lookup(const Config& config) {
-  return [&config](const TemplatePart& part) -> PlaceholderValue {
-    const VarValue& var = config.vars.at(part.text);
-    if (!part.member.empty() || part.index >= 0 || part.has_regex)
-      throw PlaceholderError(part.offset, part.length,
-                             fmt::format("'{{{}}}' is a var: it has no members", part.text));
-    return {var.items, var.is_list, PlaceholderValue::Origin::author};
-  };
-}
-
-TaskTemplates parse_templates(const TaskDecl& task) {
-  TaskTemplates t;
-  for (const CommandDecl& cmd : task.commands) {
-    std::vector<Template> parts;
-    for (const LocatedString& part : cmd.parts) parts.push_back(parse_template(part.text));
-    t.commands.push_back(std::move(parts));
-  }
-  if (task.dir) t.dir = parse_template(task.dir->text);
-  for (const auto& [name, value] : task.env) t.env.push_back(parse_template(value.text));
-  if (task.stdout_path) t.stdout_path = parse_template(task.stdout_path->text);
-  if (task.stderr_path) t.stderr_path = parse_template(task.stderr_path->text);
-  return t;
-}
-
-// A real job, or a stand-in expanded only to find undefined placeholders.
-enum class Probe { no, yes };
-
-// The paths of a job's inputs or outputs in their groups (SPEC §1.2).
-struct Groups {
-  const std::vector<std::string>* all = nullptr;
-  const std::vector<PathGroup>* decl = nullptr;
-  bool named = false;
-  const std::vector<std::uint32_t>* ends = nullptr;  // per group: end index in *all
-};
-
-// The lookup of job placeholders (SPEC §1.2) for the values of one job.
-class JobLookup {
-public:
-  JobLookup(const Config& config, const TaskDecl& task, const TaskSpec& spec, const Job& job,
-            const std::vector<std::string>& values, Groups inputs, Groups outputs,
-            Probe probe = Probe::no)
-      : m_config(config),
-        m_task(task),
-        m_spec(spec),
-        m_job(job),
-        m_values(values),
-        m_inputs(inputs),
-        m_outputs(outputs),
-        m_probe(probe) {}
-
-  PlaceholderValue operator()(const TemplatePart& part) const {
-    using Origin = PlaceholderValue::Origin;
-    if (auto it = m_config.vars.find(part.text); it != m_config.vars.end()) {
-      if (!part.member.empty() || part.index >= 0 || part.has_regex)
-        throw PlaceholderError(part.offset, part.length,
-                               fmt::format("'{{{}}}' is a var: it has no members", part.text));
-      return {it->second.items, it->second.is_list, Origin::author};
-    }
-    const std::string& name = part.text;
-    if (part.has_regex)
-      throw PlaceholderError(part.offset, part.length,
-                             "a '{name:regex}' wildcard can only appear in inputs and outputs");
-    if (name == "task" || name == "job") {
-      if (!part.member.empty() || part.index >= 0) throw undefined_placeholder(part);
-      return {{name == "task" ? m_task.name : m_job.id}, false, Origin::file};
-    }
-    if (name == "inputs" || name == "outputs")
-      return group(part, name == "inputs" ? m_inputs : m_outputs);
-    if (name == "input" || name == "output") {
-      const Groups& g = name == "input" ? m_inputs : m_outputs;
-      if (!part.member.empty() || part.index >= 0) throw undefined_placeholder(part);
-      if (g.all->empty() && m_probe == Probe::yes) return {{name}, false, Origin::file};
-      if (g.all->empty())
-        throw PlaceholderError(part.offset, part.length,
-                               fmt::format("'{{{}}}': {} has no {}s", name, who(), name));
-      return {{g.all->front()}, false, Origin::file};
-    }
-    auto wildcard = std::lower_bound(m_spec.names.begin(), m_spec.names.end(), name);
-    if (wildcard != m_spec.names.end() && *wildcard == name && part.member.empty() &&
-        part.index < 0)
-      return {{m_values[std::size_t(wildcard - m_spec.names.begin())]}, false, Origin::file};
-    std::vector<std::string> names = m_spec.names;
-    for (const auto& [var, value] : m_config.vars) names.push_back(var);
-    for (const char* n : {"inputs", "outputs", "input", "output", "task", "job"})
-      names.push_back(n);
-    std::string suggestion = closest_name(name, names);
-    throw undefined_placeholder(
-        part, suggestion.empty() ? "" : fmt::format("did you mean '{{{}}}'?", suggestion));
-  }
-
-private:
-  std::string who() const {
-    return m_spec.fans_out() ? fmt::format("job '{}'", m_job.id)
-                             : fmt::format("task '{}'", m_task.name);
-  }
-
-  PlaceholderValue group(const TemplatePart& part, const Groups& g) const {
-    using Origin = PlaceholderValue::Origin;
-    if (!part.member.empty()) {
-      if (g.named) {
-        for (std::size_t i = 0; i < g.decl->size(); ++i) {
-          if ((*g.decl)[i].name != part.member) continue;
-          const std::uint32_t begin = i == 0 ? 0 : (*g.ends)[i - 1];
-          return {std::vector<std::string>(g.all->begin() + begin, g.all->begin() + (*g.ends)[i]),
-                  true, Origin::file};
-        }
-      }
-      std::vector<std::string> names;
-      if (g.named)
-        for (const PathGroup& decl : *g.decl) names.push_back(decl.name);
-      throw PlaceholderError(
-          part.offset, part.length,
-          fmt::format("task '{}' has no {} group named '{}'", m_task.name, part.text, part.member),
-          did_you_mean(part.member, names));
-    }
-    if (part.index >= 0) {
-      if (std::size_t(part.index) >= g.all->size() && m_probe == Probe::yes)
-        return {{part.text}, false, Origin::file};
-      if (std::size_t(part.index) >= g.all->size())
-        throw PlaceholderError(part.offset, part.length,
-                               fmt::format("'{{{}[{}]}}': {} has only {} {}", part.text, part.index,
-                                           who(), g.all->size(), part.text));
-      return {{(*g.all)[std::size_t(part.index)]}, false, Origin::file};
-    }
-    return {*g.all, true, Origin::file};
-  }
-
-  const Config& m_config;
-  const TaskDecl& m_task;
-  const TaskSpec& m_spec;
-  const Job& m_job;
-  const std::vector<std::string>& m_values;
-  Groups m_inputs;
-  Groups m_outputs;
-  Probe m_probe;
-};
-
-std::string expand_value(const Config& config, const LocatedString& value, const Template& t,
-                         const PlaceholderLookup& lookup) {
-  try {
-    return expand_text(t, lookup);
-  } catch (const PlaceholderError& e) {
-    throw placeholder_error(config, value, e);
-  }
-}
-
-JobCommand expand_command(const Config& config, const CommandDecl& cmd,
-                          const std::vector<Template>& parts, const PlaceholderLookup& lookup) {
-  JobCommand out;
-  if (cmd.kind == CommandDecl::Kind::shell) {
-    const LocatedString& text = cmd.parts.front();
-    std::string expanded;
-    try {
-      expanded = expand_shell(parts.front(), lookup);
-    } catch (const PlaceholderError& e) {
-      throw placeholder_error(config, text, e);
-    }
-    out.argv.reserve(config.settings.shell.size() + 1);
-    out.argv = config.settings.shell;
-    out.argv.push_back(expanded);
-    out.display = std::move(expanded);
-    return out;
-  }
-  out.argv.reserve(cmd.parts.size());
-  for (std::size_t i = 0; i < cmd.parts.size(); ++i) {
-    try {
-      for (std::string& arg : expand_list(parts[i], lookup)) out.argv.push_back(std::move(arg));
-    } catch (const PlaceholderError& e) {
-      throw placeholder_error(config, cmd.parts[i], e);
-    }
-  }
-  if (out.argv.empty()) throw config.source.error(cmd.pos, "the command expands to nothing");
-  std::vector<std::string> quoted;
-  for (const std::string& a : out.argv) quoted.push_back(shell_quote(a));
-  out.display = join(quoted, " ");
-  return out;
-}
-
-// The ends of each output group: every output entry gives the same number of paths
-// for every job of the task.
-std::vector<std::uint32_t> output_ends(const TaskSpec& spec, std::size_t groups) {
-  std::vector<std::uint32_t> ends(groups, 0);
-  for (std::size_t k = 0; k < spec.outputs.size(); ++k)
-    for (std::size_t g = spec.outputs[k].group; g < groups; ++g) ++ends[g];
-  return ends;
-}
-
-// The env entries of a job ([env], then the task's env), expanded.
-EnvList expand_env(const Config& config, const TaskDecl& task, const TaskTemplates& templates,
-                   const std::vector<Template>& global_env, const PlaceholderLookup& lookup) {
-  std::vector<EnvList::Entry> env;
-  env.reserve(config.env.size() + task.env.size());
-  for (std::size_t i = 0; i < config.env.size(); ++i)
-    env.emplace_back(config.env[i].first,
-                     expand_value(config, config.env[i].second, global_env[i], lookup));
-  for (std::size_t i = 0; i < task.env.size(); ++i)
-    env.emplace_back(task.env[i].first,
-                     expand_value(config, task.env[i].second, templates.env[i], lookup));
-  return EnvList(std::move(env));
-}
-
-// Fills the commands, dir, env and redirections of a staged job. `shared_env`, if
-// set, is the env of every job of the task. With Probe::yes the job is a stand-in
-// for a task that has no jobs, expanded only to report undefined placeholders.
-void finish_job(const Config& config, const TaskDecl& task, const TaskSpec& spec,
-                const TaskTemplates& templates, const std::vector<Template>& global_env,
-                const std::optional<EnvList>& shared_env,
-                const std::vector<std::uint32_t>& out_ends, Job& job,
-                const std::vector<std::string>& values, const std::vector<std::uint32_t>* in_ends,
-                Probe probe = Probe::no) {
-  Groups inputs{&job.inputs, &task.inputs, task.inputs_named, in_ends};
-  Groups outputs{&job.outputs, &task.outputs, task.outputs_named, &out_ends};
-  JobLookup lookup_impl(config, task, spec, job, values, inputs, outputs, probe);
-  PlaceholderLookup lookup = std::cref(lookup_impl);
-  for (std::size_t c = 0; c < task.commands.size(); ++c)
-    job.commands.push_back(expand_command(config, task.commands[c], templates.commands[c], lookup));
-  if (task.dir) {
-    job.dir = normalize_path(expand_value(config, *task.dir, *templates.dir, lookup));
-    if (job.dir == ".") job.dir.clear();
-  }
-  job.env = shared_env ? *shared_env : expand_env(config, task, templates, global_env, lookup);
-  if (task.stdout_path)
-    job.stdout_path =
-        normalize_path(expand_value(config, *task.stdout_path, *templates.stdout_path, lookup));
-  if (task.stderr_path)
-    job.stderr_path =
-        normalize_path(expand_value(config, *task.stderr_path, *templates.stderr_path, lookup));
 }
 
 // The edges of the plan while it is built: (job, a job it depends on).
@@ -1105,6 +382,9 @@ void reject_cycles(const Config& config, const Plan& plan) {
   }
 }
 
+// How many jobs ahead the loops over all jobs prefetch their StringIndex slots.
+constexpr JobIndex k_prefetch_distance = 8;
+
 }  // namespace
 
 std::optional<JobIndex> Plan::producer_of(std::string_view path) const {
@@ -1129,20 +409,22 @@ Plan build_plan(const Config& config, FileSystem& fs) {
   std::vector<std::string> existing;
   if (any_matching) {
     const std::vector<std::string> skip{normalize_path(config.settings.state_dir)};
-    for (const std::string& root : walk_roots(specs)) {
+    for (const std::string& root : plan_detail::walk_roots(specs)) {
       std::vector<std::string> files = fs.list_files(root, skip);
       if (existing.empty()) {
         existing = std::move(files);
       } else {
+        // Each listing is sorted and the roots do not nest: merge, never sort again.
+        const std::ptrdiff_t sorted = std::ptrdiff_t(existing.size());
         existing.insert(existing.end(), std::make_move_iterator(files.begin()),
                         std::make_move_iterator(files.end()));
+        std::inplace_merge(existing.begin(), existing.begin() + sorted, existing.end());
       }
     }
-    std::sort(existing.begin(), existing.end());
   }
 
   std::vector<Staged> staged(task_count);
-  stage_jobs(config, specs, existing, staged, plan.warnings);
+  plan_detail::stage_jobs(config, specs, existing, staged, plan.warnings);
   release(existing);
   // The tasks whose values connect `deps` job to job (connect_deps) keep them.
   std::vector<bool> joined(task_count, false);
@@ -1161,35 +443,18 @@ Plan build_plan(const Config& config, FileSystem& fs) {
   plan.jobs.reserve(total);
   plan.task_jobs.resize(task_count);
   plan.job_by_id.reserve(total);
-  std::vector<Template> global_env;
-  for (const auto& [name, value] : config.env) global_env.push_back(parse_template(value.text));
+  TemplateCache templates;
+  std::vector<const Template*> global_env;
+  for (const auto& [name, value] : config.env) global_env.push_back(&templates.parse(value.text));
   for (std::uint32_t t = 0; t < task_count; ++t) {
     const TaskDecl& task = config.tasks[t];
     Staged& s = staged[t];
     release(s.sorted_outputs);
-    const TaskTemplates templates = parse_templates(task);
-    const std::vector<std::uint32_t> out_ends = output_ends(specs[t], task.outputs.size());
+    const TaskExpander expander(config, t, specs[t], global_env, templates);
+    // A task without jobs (its inputs match nothing yet) is still expanded once, so
+    // that an undefined placeholder in it is reported now.
+    if (s.jobs.empty()) expander.probe();
     plan.task_jobs[t].reserve(s.jobs.size());
-    std::vector<std::uint32_t> in_ends;
-    std::optional<EnvList> shared_env;
-    if (only_vars_env(config, templates, global_env))
-      shared_env = expand_env(config, task, templates, global_env, vars_only_lookup(config));
-    if (s.jobs.empty()) {
-      // A task without jobs (its inputs match nothing yet) is still expanded once,
-      // on stand-in values, so that an undefined placeholder in it is reported now.
-      Job probe;
-      probe.id = task.name;
-      for (const PathSpec& in : specs[t].inputs) probe.inputs.push_back(in.text());
-      for (const PathSpec& out : specs[t].outputs) probe.outputs.push_back(out.text());
-      std::vector<std::uint32_t> probe_ends;
-      for (std::uint32_t g = 0; g < task.inputs.size(); ++g) {
-        std::uint32_t end = 0;
-        for (const PathSpec& in : specs[t].inputs) end += in.group <= g ? 1 : 0;
-        probe_ends.push_back(end);
-      }
-      finish_job(config, task, specs[t], templates, global_env, shared_env, out_ends, probe,
-                 specs[t].names, &probe_ends, Probe::yes);
-    }
     for (std::size_t k = 0; k < s.jobs.size(); ++k) {
       const JobIndex index = JobIndex(plan.jobs.size());
       Job& job = plan.jobs.emplace_back();
@@ -1197,10 +462,9 @@ Plan build_plan(const Config& config, FileSystem& fs) {
       job.task = t;
       job.inputs = std::move(s.jobs[k].inputs);
       job.outputs = std::move(s.jobs[k].outputs);
-      in_ends.assign(s.input_ends.begin() + std::ptrdiff_t(k * s.groups),
-                     s.input_ends.begin() + std::ptrdiff_t((k + 1) * s.groups));
-      finish_job(config, task, specs[t], templates, global_env, shared_env, out_ends, job,
-                 s.values_of(k), task.inputs_named ? &in_ends : nullptr);
+      plan.job_by_id.prefetch(job.id);  // for the emplace() after the expansion
+      expander.finish(job, s.values.data() + k * s.width,
+                      task.inputs_named ? s.input_ends.data() + k * s.groups : nullptr);
       plan.task_jobs[t].push_back(index);
       plan.job_by_id.emplace(job.id, index);
     }
@@ -1212,6 +476,9 @@ Plan build_plan(const Config& config, FileSystem& fs) {
   // Index outputs by path; two writers of one path are an error naming both.
   plan.producer.reserve(total);
   for (JobIndex j = 0; j < plan.jobs.size(); ++j) {
+    if (j + k_prefetch_distance < plan.jobs.size())
+      for (const std::string& out : plan.jobs[j + k_prefetch_distance].outputs)
+        plan.producer.prefetch(out);
     const TaskDecl& task = config.tasks[plan.jobs[j].task];
     for (const std::string& out : plan.jobs[j].outputs) {
       auto [writer, inserted] = plan.producer.emplace(out, j);
@@ -1228,9 +495,13 @@ Plan build_plan(const Config& config, FileSystem& fs) {
   }
   // File dependencies, then `deps`.
   EdgeList edges;
-  for (JobIndex j = 0; j < plan.jobs.size(); ++j)
+  for (JobIndex j = 0; j < plan.jobs.size(); ++j) {
+    if (j + k_prefetch_distance < plan.jobs.size())
+      for (const std::string& in : plan.jobs[j + k_prefetch_distance].inputs)
+        plan.producer.prefetch(in);
     for (const std::string& in : plan.jobs[j].inputs)
       if (auto p = plan.producer_of(in); p && *p != j) add_edge(edges, *p, j);
+  }
   for (std::uint32_t t = 0; t < task_count; ++t)
     connect_deps(config, specs, staged, t, plan, edges);
   staged.clear();

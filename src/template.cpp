@@ -4,15 +4,19 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
 #include <optional>
 
 namespace pipeline {
 
 namespace {
 
-bool is_ident_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
+constexpr bool is_ident_start(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
 
-bool is_ident_char(char c) { return is_ident_start(c) || (c >= '0' && c <= '9'); }
+constexpr bool is_ident_char(char c) { return is_ident_start(c) || (c >= '0' && c <= '9'); }
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -99,17 +103,6 @@ std::optional<TemplatePart> scan_placeholder(std::string_view text, std::size_t 
   }
   part.length = i + 1 - start;
   return part;
-}
-
-std::string join(const std::vector<std::string>& items, std::string_view sep) {
-  std::string out;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i != 0) {
-      out += sep;
-    }
-    out += items[i];
-  }
-  return out;
 }
 
 std::string placeholder_source(const TemplatePart& part) {
@@ -200,68 +193,126 @@ PlaceholderError undefined_placeholder(const TemplatePart& part, std::string_vie
                   form));
 }
 
-std::string expand_text(const Template& t, const PlaceholderLookup& lookup) {
-  std::string out;
+namespace {
+
+// Adapts a PlaceholderLookup to a PlaceholderResolver: it keeps the value of the
+// last placeholder, which every append_* function is done with before the next.
+class LookupResolver final : public PlaceholderResolver {
+public:
+  explicit LookupResolver(const PlaceholderLookup& lookup) : m_lookup(lookup) {}
+  PlaceholderView resolve(const TemplatePart& part) const override {
+    m_last = m_lookup(part);
+    return {m_last.items, m_last.is_list, m_last.origin};
+  }
+
+private:
+  const PlaceholderLookup& m_lookup;
+  mutable PlaceholderValue m_last;
+};
+
+void append_joined(std::string& out, std::span<const std::string> items) {
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i != 0) {
+      out += ' ';
+    }
+    out += items[i];
+  }
+}
+
+// Per byte: whether it needs no quoting in a POSIX shell word. A table, because
+// every argv element of every job is checked byte by byte for -v's display.
+constexpr auto k_shell_safe = [] {
+  std::array<bool, 256> safe{};
+  for (int c = 0; c < 256; ++c)
+    safe[std::size_t(c)] = is_ident_char(char(c)) || c == '@' || c == '%' || c == '+' || c == '=' ||
+                           c == ':' || c == ',' || c == '.' || c == '/' || c == '-';
+  return safe;
+}();
+
+bool is_shell_safe(char c) { return k_shell_safe[static_cast<unsigned char>(c)]; }
+
+}  // namespace
+
+void append_text(std::string& out, const Template& t, const PlaceholderResolver& resolver) {
   for (const auto& part : t.parts) {
     if (part.kind == TemplatePart::Kind::literal) {
       out += part.text;
     } else {
-      out += join(lookup(part).items, " ");
+      append_joined(out, resolver.resolve(part).items);
     }
   }
-  return out;
 }
 
-std::vector<std::string> expand_list(const Template& t, const PlaceholderLookup& lookup) {
+void append_list(std::vector<std::string>& out, const Template& t,
+                 const PlaceholderResolver& resolver) {
   if (t.is_single_placeholder()) {
-    PlaceholderValue value = lookup(t.parts[0]);
+    const PlaceholderView value = resolver.resolve(t.parts[0]);
     if (value.is_list) {
-      return std::move(value.items);
+      out.insert(out.end(), value.items.begin(), value.items.end());
+    } else if (value.items.size() == 1) {
+      out.push_back(value.items.front());
+    } else {
+      append_joined(out.emplace_back(), value.items);
     }
-    return {join(value.items, " ")};
+    return;
   }
-  return {expand_text(t, lookup)};
+  append_text(out.emplace_back(), t, resolver);
 }
 
-std::string expand_shell(const Template& t, const PlaceholderLookup& lookup) {
-  std::string out;
+void append_shell(std::string& out, const Template& t, const PlaceholderResolver& resolver) {
   for (const auto& part : t.parts) {
     if (part.kind == TemplatePart::Kind::literal) {
       out += part.text;
       continue;
     }
-    const PlaceholderValue value = lookup(part);
+    const PlaceholderView value = resolver.resolve(part);
     if (value.origin == PlaceholderValue::Origin::author && !value.is_list) {
-      out += join(value.items, " ");
+      append_joined(out, value.items);
       continue;
     }
     for (std::size_t i = 0; i < value.items.size(); ++i) {
       if (i != 0) {
         out += ' ';
       }
-      out += shell_quote(value.items[i]);
+      append_shell_quoted(out, value.items[i]);
     }
   }
+}
+
+std::string expand_text(const Template& t, const PlaceholderLookup& lookup) {
+  std::string out;
+  append_text(out, t, LookupResolver(lookup));
+  return out;
+}
+
+std::vector<std::string> expand_list(const Template& t, const PlaceholderLookup& lookup) {
+  std::vector<std::string> out;
+  append_list(out, t, LookupResolver(lookup));
+  return out;
+}
+
+std::string expand_shell(const Template& t, const PlaceholderLookup& lookup) {
+  std::string out;
+  append_shell(out, t, LookupResolver(lookup));
   return out;
 }
 
 std::string shell_quote(std::string_view s) {
+  std::string out;
+  append_shell_quoted(out, s);
+  return out;
+}
+
+void append_shell_quoted(std::string& out, std::string_view s) {
   if (s.empty()) {
-    return "''";
+    out += "''";
+    return;
   }
-  bool safe = true;
-  for (const char c : s) {
-    const bool ok = is_ident_char(c) || c == '@' || c == '%' || c == '+' || c == '=' || c == ':' ||
-                    c == ',' || c == '.' || c == '/' || c == '-';
-    if (!ok) {
-      safe = false;
-      break;
-    }
+  if (std::all_of(s.begin(), s.end(), is_shell_safe)) {
+    out += s;
+    return;
   }
-  if (safe) {
-    return std::string(s);
-  }
-  std::string out = "'";
+  out += '\'';
   for (const char c : s) {
     if (c == '\'') {
       out += "'\\''";
@@ -270,7 +321,6 @@ std::string shell_quote(std::string_view s) {
     }
   }
   out += '\'';
-  return out;
 }
 
 }  // namespace pipeline

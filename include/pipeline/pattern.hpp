@@ -113,10 +113,15 @@ private:
   std::string m_suffix;
   std::string m_text;
   bool m_has_globs = false;
+  // The pattern is literal text around one plain `{name}` (one path segment).
+  bool m_one_segment = false;
 };
 
 // Whether `text` holds a glob: `*`, `?`, or a `[` closed by a `]`.
 bool contains_glob(std::string_view text);
+
+// Whether normalize_path(path) == path, checked without allocating.
+bool is_normal_path(std::string_view path);
 
 // Parses pattern syntax directly: `{name}` and `{name:REGEX}` are wildcards, `{{`/`}}`
 // literal braces, the rest path text (with globs if allowed). For tests and tools;

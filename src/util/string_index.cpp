@@ -46,6 +46,11 @@ std::pair<std::uint32_t, bool> StringIndex::emplace(std::string_view key, std::u
   }
 }
 
+void StringIndex::prefetch(std::string_view key) const {
+  if (m_slots.empty()) return;
+  __builtin_prefetch(&m_slots[hash_of(key) & (m_slots.size() - 1)]);
+}
+
 std::optional<std::uint32_t> StringIndex::find(std::string_view key) const {
   if (m_slots.empty()) return std::nullopt;
   const std::uint64_t h = hash_of(key);

@@ -50,6 +50,19 @@ TEST_CASE("a {name} wildcard matches one or more characters other than '/'", "[p
   }
 }
 
+TEST_CASE("one {name} between literal text is the text between them", "[pattern]") {
+  CHECK(bind("{name}", "a.txt") == Strings{"name=a.txt"});
+  CHECK_FALSE(matches("{name}", "d/a.txt"));
+  CHECK(bind("{name}.txt", "a.b.txt") == Strings{"name=a.b"});
+  CHECK(bind("in/{name}", "in/x") == Strings{"name=x"});
+  CHECK_FALSE(matches("in/{name}", "in/x/y"));
+  // The prefix and the suffix never share characters: "a{x}a" needs 3 or more.
+  CHECK_FALSE(matches("a{x}a", "aa"));
+  CHECK_FALSE(matches("a{x}a", "a"));
+  CHECK(bind("a{x}a", "aba") == Strings{"x=b"});
+  CHECK(bind("a{x:[^/]+}a", "aaa") == Strings{"x=a"});
+}
+
 TEST_CASE("a {name:REGEX} wildcard matches its regex", "[pattern]") {
   CHECK(bind("logs/{path:.+}.log", "logs/2026/11/web.log") == Strings{"path=2026/11/web"});
   CHECK(bind("{id:[0-9]{4}}.txt", "0042.txt") == Strings{"id=0042"});  // braces nest

@@ -246,3 +246,60 @@ TEST_CASE("undefined_placeholder shows the placeholder as written", "[template]"
     CHECK(e.offset() == 2);
   }
 }
+
+namespace {
+
+// Resolves from `values` by name, as views of the strings stored there.
+class ViewsOf final : public PlaceholderResolver {
+public:
+  explicit ViewsOf(const Values& values) : m_values(values) {}
+  PlaceholderView resolve(const TemplatePart& part) const override {
+    auto it = m_values.find(part.text);
+    if (it == m_values.end()) {
+      throw undefined_placeholder(part);
+    }
+    return {it->second.items, it->second.is_list, it->second.origin};
+  }
+
+private:
+  const Values& m_values;
+};
+
+}  // namespace
+
+TEST_CASE("append_* expand like expand_* and keep what is there", "[template]") {
+  const Values values{{"inputs", file_list({"a b.txt", "c.txt"})},
+                      {"output", file_value("out/x y")},
+                      {"flags", author_value("-O2 -g")},
+                      {"none", file_list({})}};
+  const ViewsOf resolver(values);
+  SECTION("a list placeholder gives one element per item, after those there") {
+    std::vector<std::string> argv{"cc"};
+    append_list(argv, parse_template("{inputs}"), resolver);
+    append_list(argv, parse_template("{none}"), resolver);
+    append_list(argv, parse_template("-o{output}"), resolver);
+    CHECK(argv == std::vector<std::string>{"cc", "a b.txt", "c.txt", "-oout/x y"});
+  }
+  SECTION("text and shell text are appended") {
+    std::string text = "> ";
+    append_text(text, parse_template("{flags} {inputs}"), resolver);
+    CHECK(text == "> -O2 -g a b.txt c.txt");
+    std::string shell = "$ ";
+    append_shell(shell, parse_template("cc {flags} {inputs} -o {output}"), resolver);
+    CHECK(shell == "$ " + expand_shell(parse_template("cc {flags} {inputs} -o {output}"),
+                                       lookup_in(values)));
+    CHECK(shell == "$ cc -O2 -g 'a b.txt' c.txt -o 'out/x y'");
+  }
+  SECTION("an undefined name throws as with a lookup") {
+    std::string text;
+    CHECK_THROWS_WITH(append_text(text, parse_template("{frme}"), resolver),
+                      "undefined placeholder '{frme}'");
+  }
+  SECTION("quoting appends") {
+    std::string out = "x=";
+    append_shell_quoted(out, "it's");
+    append_shell_quoted(out, "");
+    append_shell_quoted(out, "plain/path.txt");
+    CHECK(out == "x='it'\\''s'''plain/path.txt");
+  }
+}

@@ -23,6 +23,11 @@ public:
   std::pair<std::uint32_t, bool> emplace(std::string_view key, std::uint32_t value);
   // The value of `key`, if present.
   std::optional<std::uint32_t> find(std::string_view key) const;
+  // Starts loading the slot where `key` belongs into the cache, for an emplace() or
+  // find() of it a little later. Past a few thousand keys the table outgrows the
+  // caches and nearly every emplace() or find() waits for memory; a loop that
+  // prefetches a few keys ahead overlaps those waits.
+  void prefetch(std::string_view key) const;
   bool contains(std::string_view key) const { return find(key).has_value(); }
   std::size_t count(std::string_view key) const { return contains(key) ? 1 : 0; }
   // The value of `key`; throws std::out_of_range if absent.
