@@ -25,9 +25,15 @@ for round in $(seq 1 20); do
   sleep "0.$(printf '%02d' $((RANDOM % 25)))"
   kill -9 $pid 2>/dev/null || true
   [[ -s job.pid ]] && kill -9 -- -"$(cat job.pid)" 2>/dev/null || true
+  # A job killed before it wrote job.pid would live on (a SIGKILLed pipeline, like a
+  # SIGKILLed make, cannot take its jobs with it) and write out.txt beside the next
+  # run's job: kill it by its command line, and wait until it is gone.
+  pkill -9 -f 'echo [$][$] > job.pid' 2>/dev/null || true
+  while pgrep -f 'echo [$][$] > job.pid' >/dev/null; do sleep 0.01; done
   wait $pid 2>/dev/null || true
 
   run_pipeline --why slow
+  why=$OUT
   if grep -q "^slow: up to date" <<<"$OUT" && ! complete; then
     echo "round $round: slow is up to date but out.txt is incomplete:"
     cat out.txt
@@ -35,6 +41,6 @@ for round in $(seq 1 20); do
   fi
   run_pipeline -q
   expect_rc 0
-  complete || fail "round $round: the run after the crash did not complete out.txt"
+  complete || fail "round $round: the run after the crash did not complete out.txt (--why said: $why; the run said: $OUT; out.txt: $(cat out.txt 2>&1 | tr '\n' ' '))"
 done
 [[ $wrongly_up_to_date == 0 ]] || fail "$wrongly_up_to_date crashes left a job wrongly up to date"
