@@ -4,9 +4,7 @@
 
 #include <algorithm>
 #include <memory>
-#include <numeric>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "pipeline/fs.hpp"
 #include "pipeline/pattern.hpp"
