@@ -4,9 +4,7 @@
 
 #include <algorithm>
 #include <memory>
-#include <numeric>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "pipeline/fs.hpp"
 #include "pipeline/pattern.hpp"
@@ -382,53 +380,45 @@ void reject_cycles(const Config& config, const Plan& plan) {
   }
 }
 
-// How many jobs ahead the loops over all jobs prefetch their StringIndex slots.
-constexpr JobIndex k_prefetch_distance = 8;
-
-}  // namespace
-
-std::optional<JobIndex> Plan::producer_of(std::string_view path) const {
-  return producer.find(path);
-}
-
-Plan build_plan(const Config& config) { return build_plan(config, real_file_system()); }
-
-Plan build_plan(const Config& config, FileSystem& fs) {
-  Plan plan;
-  const std::uint32_t task_count = std::uint32_t(config.tasks.size());
+// Every task compiled into its TaskSpec, in file order.
+std::vector<TaskSpec> make_specs(const Config& config) {
   std::vector<TaskSpec> specs;
-  specs.reserve(task_count);
-  bool any_matching = false;
+  specs.reserve(config.tasks.size());
   for (const TaskDecl& task : config.tasks) {
     reject_unavailable(config, task);
     specs.push_back(make_spec(config, task));
-    any_matching = any_matching || specs.back().matches;
   }
+  return specs;
+}
 
-  // One listing of the directories that wildcard and glob inputs look into.
+// One sorted listing of the directories that wildcard and glob inputs look into
+// (none when no input matches).
+std::vector<std::string> list_existing(const Config& config, const std::vector<TaskSpec>& specs,
+                                       FileSystem& fs) {
   std::vector<std::string> existing;
-  if (any_matching) {
-    const std::vector<std::string> skip{normalize_path(config.settings.state_dir)};
-    for (const std::string& root : plan_detail::walk_roots(specs)) {
-      std::vector<std::string> files = fs.list_files(root, skip);
-      if (existing.empty()) {
-        existing = std::move(files);
-      } else {
-        // Each listing is sorted and the roots do not nest: merge, never sort again.
-        const std::ptrdiff_t sorted = std::ptrdiff_t(existing.size());
-        existing.insert(existing.end(), std::make_move_iterator(files.begin()),
-                        std::make_move_iterator(files.end()));
-        std::inplace_merge(existing.begin(), existing.begin() + sorted, existing.end());
-      }
+  if (std::none_of(specs.begin(), specs.end(), [](const TaskSpec& s) { return s.matches; }))
+    return existing;
+  const std::vector<std::string> skip{normalize_path(config.settings.state_dir)};
+  for (const std::string& root : plan_detail::walk_roots(specs)) {
+    std::vector<std::string> files = fs.list_files(root, skip);
+    if (existing.empty()) {
+      existing = std::move(files);
+      continue;
     }
+    // Each listing is sorted and the roots do not nest: merge, never sort again.
+    const std::ptrdiff_t sorted = std::ptrdiff_t(existing.size());
+    existing.insert(existing.end(), std::make_move_iterator(files.begin()),
+                    std::make_move_iterator(files.end()));
+    std::inplace_merge(existing.begin(), existing.begin() + sorted, existing.end());
   }
+  return existing;
+}
 
-  std::vector<Staged> staged(task_count);
-  plan_detail::stage_jobs(config, specs, existing, staged, plan.warnings);
-  release(existing);
-  // The tasks whose values connect `deps` job to job (connect_deps) keep them.
-  std::vector<bool> joined(task_count, false);
-  for (std::uint32_t t = 0; t < task_count; ++t) {
+// Per task: whether its `deps` connect job to job by values (connect_deps), so that
+// its staged values must outlive number_jobs.
+std::vector<bool> joined_by_deps(const Config& config, const std::vector<TaskSpec>& specs) {
+  std::vector<bool> joined(specs.size(), false);
+  for (std::uint32_t t = 0; t < specs.size(); ++t) {
     for (const LocatedString& dep : config.tasks[t].deps) {
       const int u = config.find_task(dep.text);
       if (u < 0 || specs[t].names.empty() || specs[std::size_t(u)].names.empty()) continue;
@@ -436,17 +426,26 @@ Plan build_plan(const Config& config, FileSystem& fs) {
       joined[std::size_t(u)] = true;
     }
   }
+  return joined;
+}
 
-  // Number the jobs in file order of their tasks and expand their values.
+// How many jobs ahead the loops over all jobs prefetch their StringIndex slots.
+constexpr JobIndex k_prefetch_distance = 8;
+
+// Numbers the staged jobs in file order of their tasks into plan.jobs, expands
+// their values and indexes them by id; frees what staging no longer needs.
+void number_jobs(const Config& config, const std::vector<TaskSpec>& specs,
+                 std::vector<Staged>& staged, Plan& plan) {
+  const std::vector<bool> joined = joined_by_deps(config, specs);
   std::size_t total = 0;
   for (const Staged& s : staged) total += s.jobs.size();
   plan.jobs.reserve(total);
-  plan.task_jobs.resize(task_count);
+  plan.task_jobs.resize(specs.size());
   plan.job_by_id.reserve(total);
   TemplateCache templates;
   std::vector<const Template*> global_env;
   for (const auto& [name, value] : config.env) global_env.push_back(&templates.parse(value.text));
-  for (std::uint32_t t = 0; t < task_count; ++t) {
+  for (std::uint32_t t = 0; t < specs.size(); ++t) {
     const TaskDecl& task = config.tasks[t];
     Staged& s = staged[t];
     release(s.sorted_outputs);
@@ -472,9 +471,12 @@ Plan build_plan(const Config& config, FileSystem& fs) {
     release(s.input_ends);
     if (!joined[t]) release(s.values);
   }
+}
 
-  // Index outputs by path; two writers of one path are an error naming both.
-  plan.producer.reserve(total);
+// Indexes the jobs' outputs by path (Plan::producer); two writers of one path are
+// an error naming both.
+void index_outputs(const Config& config, Plan& plan) {
+  plan.producer.reserve(plan.jobs.size());
   for (JobIndex j = 0; j < plan.jobs.size(); ++j) {
     if (j + k_prefetch_distance < plan.jobs.size())
       for (const std::string& out : plan.jobs[j + k_prefetch_distance].outputs)
@@ -493,7 +495,10 @@ Plan build_plan(const Config& config, FileSystem& fs) {
       }
     }
   }
-  // File dependencies, then `deps`.
+}
+
+// The edges from each job's inputs to the jobs that write them.
+EdgeList file_edges(const Plan& plan) {
   EdgeList edges;
   for (JobIndex j = 0; j < plan.jobs.size(); ++j) {
     if (j + k_prefetch_distance < plan.jobs.size())
@@ -502,12 +507,11 @@ Plan build_plan(const Config& config, FileSystem& fs) {
     for (const std::string& in : plan.jobs[j].inputs)
       if (auto p = plan.producer_of(in); p && *p != j) add_edge(edges, *p, j);
   }
-  for (std::uint32_t t = 0; t < task_count; ++t)
-    connect_deps(config, specs, staged, t, plan, edges);
-  staged.clear();
-  store_edges(config, edges, plan);
-  release(edges);
-  reject_cycles(config, plan);
+  return edges;
+}
+
+// Throws for a `[pipeline] default` target that is not a task, job or output.
+void check_default_targets(const Config& config, const Plan& plan) {
   for (const LocatedString& target : config.settings.default_targets) {
     if (config.find_task(target.text) < 0 && !plan.job_by_id.count(target.text) &&
         !plan.producer_of(normalize_path(target.text))) {
@@ -518,6 +522,34 @@ Plan build_plan(const Config& config, FileSystem& fs) {
           did_you_mean(target.text, names));
     }
   }
+}
+
+}  // namespace
+
+std::optional<JobIndex> Plan::producer_of(std::string_view path) const {
+  return producer.find(path);
+}
+
+Plan build_plan(const Config& config) { return build_plan(config, real_file_system()); }
+
+Plan build_plan(const Config& config, FileSystem& fs) {
+  Plan plan;
+  const std::vector<TaskSpec> specs = make_specs(config);
+  std::vector<Staged> staged(specs.size());
+  {
+    const std::vector<std::string> existing = list_existing(config, specs, fs);
+    plan_detail::stage_jobs(config, specs, existing, staged, plan.warnings);
+  }
+  number_jobs(config, specs, staged, plan);
+  index_outputs(config, plan);
+  EdgeList edges = file_edges(plan);
+  for (std::uint32_t t = 0; t < specs.size(); ++t)
+    connect_deps(config, specs, staged, t, plan, edges);
+  staged.clear();
+  store_edges(config, edges, plan);
+  release(edges);
+  reject_cycles(config, plan);
+  check_default_targets(config, plan);
   return plan;
 }
 

@@ -146,8 +146,9 @@ public:
     out.width = spec.names.size();
     out.groups = task.inputs_named ? task.inputs.size() : 0;
     if (!spec.matches && task.matrix.empty()) {
-      // Only literal paths: one job, with nothing to match, join or order. A file of
-      // 100,000 such tasks spends nothing on the machinery below.
+      // Only literal paths: one job, with nothing to match, join or order (so no
+      // match is ever looked up). A file of 100,000 such tasks spends nothing on the
+      // machinery below.
       stage_job(task, spec, InputMatches{}, Joined{}, 0, out);
     } else {
       const InputMatches matches = match_inputs(t);
@@ -223,8 +224,8 @@ private:
                                           values.begin() + std::ptrdiff_t((b + 1) * width));
     };
     // Matches come in path order, which is often value order already ("in/{n}.txt"
-    // with plain names): one pass to check instead of sorting 100,000 sets
-    // (measured: 190 M instructions).
+    // with plain names): one pass to check it, instead of a sort that cost 190 M
+    // instructions for 100,000 sets.
     if (!std::is_sorted(order.begin(), order.end(), less))
       std::sort(order.begin(), order.end(), less);
     return order;

@@ -165,16 +165,29 @@ std::string expand_value(const Config& config, const LocatedString& value, const
   return out;
 }
 
+// What -v prints for an argv command: each element shell-quoted, joined by spaces,
+// built in one string of the right size.
+std::string argv_display(const std::vector<std::string>& argv) {
+  std::size_t length = 0;
+  for (const std::string& arg : argv) length += arg.size() + 1;
+  std::string display;
+  display.reserve(length);
+  for (std::size_t i = 0; i < argv.size(); ++i) {
+    if (i != 0) display += ' ';
+    append_shell_quoted(display, argv[i]);
+  }
+  return display;
+}
+
 // `cmd` expanded; parts[i] is the parsed cmd.parts[i].
 JobCommand expand_command(const Config& config, const CommandDecl& cmd,
                           const Template* const* parts, const PlaceholderResolver& resolver) {
   JobCommand out;
   if (cmd.kind == CommandDecl::Kind::shell) {
-    const LocatedString& text = cmd.parts.front();
     try {
       append_shell(out.display, *parts[0], resolver);
     } catch (const PlaceholderError& e) {
-      throw placeholder_error(config, text, e);
+      throw placeholder_error(config, cmd.parts.front(), e);
     }
     out.argv.reserve(config.settings.shell.size() + 1);
     out.argv = config.settings.shell;
@@ -190,13 +203,7 @@ JobCommand expand_command(const Config& config, const CommandDecl& cmd,
     }
   }
   if (out.argv.empty()) throw config.source.error(cmd.pos, "the command expands to nothing");
-  std::size_t length = 0;
-  for (const std::string& arg : out.argv) length += arg.size() + 1;
-  out.display.reserve(length);
-  for (std::size_t i = 0; i < out.argv.size(); ++i) {
-    if (i != 0) out.display += ' ';
-    append_shell_quoted(out.display, out.argv[i]);
-  }
+  out.display = argv_display(out.argv);
   return out;
 }
 
