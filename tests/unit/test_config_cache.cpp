@@ -1,11 +1,12 @@
 // config_cache: a validated Config through its binary cache file and back; keys,
 // damaged and foreign files, and the file helpers.
-#define CATCH_CONFIG_EXTERNAL_INTERFACES
 #include <fmt/format.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+
+#include "temp_dir.hpp"
 #include <chrono>
 #include <exception>
 #include <filesystem>
@@ -21,42 +22,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-int g_cache_failures = 0;
-
-// Counts failed assertions, so that a temporary directory is kept for a failed test.
-struct ConfigCacheFailureCounter : Catch::TestEventListenerBase {
-  using TestEventListenerBase::TestEventListenerBase;
-  bool assertionEnded(const Catch::AssertionStats& stats) override {
-    if (!stats.assertionResult.isOk()) ++g_cache_failures;
-    return true;
-  }
-};
-
-// A fresh directory, removed when the test passed and kept (and named) when it failed.
-class TempDir {
- public:
-  TempDir() : m_failures(g_cache_failures) {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "pipeline-config-cache-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    m_path = pattern;
-  }
-  ~TempDir() {
-    if (std::uncaught_exceptions() > 0 || g_cache_failures != m_failures) {
-      fmt::print(stderr, "test directory kept: {}\n", m_path);
-      return;
-    }
-    std::error_code ec;
-    std::filesystem::remove_all(m_path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return m_path; }
-  std::string file(const std::string& name) const { return m_path + "/" + name; }
-
- private:
-  std::string m_path;
-  int m_failures;
+// A fresh directory per test (kept when the test fails).
+struct TempDir : test::TempDir {
+  TempDir() : test::TempDir("config-cache") {}
 };
 
 // Every key of SPEC §1 that parse_config accepts, each with a value other than its
@@ -259,7 +227,6 @@ void check_same(const Config& a, const Config& b) {
 
 }  // namespace
 
-CATCH_REGISTER_LISTENER(ConfigCacheFailureCounter)
 
 TEST_CASE("a config comes back from its cache field for field", "[config_cache]") {
   const Config original = parse_rich();

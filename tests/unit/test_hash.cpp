@@ -1,10 +1,11 @@
 // hash: XXH3-128 of files and bytes, and the length-prefixed signature hasher.
-#define CATCH_CONFIG_EXTERNAL_INTERFACES
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <catch2/catch.hpp>
+
+#include "temp_dir.hpp"
 
 #include <fmt/format.h>
 #include <cerrno>
@@ -19,41 +20,9 @@ using namespace pipeline;
 
 namespace {
 
-int g_hash_failures = 0;
-
-// Counts failed assertions, so that a temporary directory is kept for a failed test.
-struct HashFailureCounter : Catch::TestEventListenerBase {
-  using TestEventListenerBase::TestEventListenerBase;
-  bool assertionEnded(const Catch::AssertionStats& stats) override {
-    if (!stats.assertionResult.isOk()) ++g_hash_failures;
-    return true;
-  }
-};
-
-// A fresh directory, removed when the test passed and kept (and named) when it failed.
-class TempDir {
-public:
-  TempDir() : m_failures(g_hash_failures) {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "pipeline-hash-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    m_path = pattern;
-  }
-  ~TempDir() {
-    if (std::uncaught_exceptions() > 0 || g_hash_failures != m_failures) {
-      fmt::print(stderr, "test directory kept: {}\n", m_path);
-      return;
-    }
-    std::error_code ec;
-    std::filesystem::remove_all(m_path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(const std::string& name) const { return m_path + "/" + name; }
-
-private:
-  std::string m_path;
-  int m_failures;
+// A fresh directory per test (kept when the test fails).
+struct TempDir : test::TempDir {
+  TempDir() : test::TempDir("hash") {}
 };
 
 void write_file(const std::string& path, const std::string& content) {
@@ -75,7 +44,6 @@ std::string sanity_buffer(std::size_t length) {
 
 }  // namespace
 
-CATCH_REGISTER_LISTENER(HashFailureCounter)
 
 TEST_CASE("hash_bytes gives xxHash's published XXH3-128 values", "[state][hash]") {
   const Hash128 empty = hash_bytes("");

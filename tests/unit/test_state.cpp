@@ -1,10 +1,11 @@
 // state: the SQLite state database — round trips, batching, damage and rebuilds.
-#define CATCH_CONFIG_EXTERNAL_INTERFACES
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <catch2/catch.hpp>
+
+#include "temp_dir.hpp"
 
 #include <fmt/format.h>
 #include <algorithm>
@@ -24,41 +25,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-int g_state_failures = 0;
-
-// Counts failed assertions, so that a temporary directory is kept for a failed test.
-struct StateFailureCounter : Catch::TestEventListenerBase {
-  using TestEventListenerBase::TestEventListenerBase;
-  bool assertionEnded(const Catch::AssertionStats& stats) override {
-    if (!stats.assertionResult.isOk()) ++g_state_failures;
-    return true;
-  }
-};
-
-// A fresh directory, removed when the test passed and kept (and named) when it failed.
-class TempDir {
-public:
-  TempDir() : m_failures(g_state_failures) {
-    std::string pattern = (fs::temp_directory_path() / "pipeline-state-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    m_path = pattern;
-  }
-  ~TempDir() {
-    if (std::uncaught_exceptions() > 0 || g_state_failures != m_failures) {
-      fmt::print(stderr, "test directory kept: {}\n", m_path);
-      return;
-    }
-    std::error_code ec;
-    fs::remove_all(m_path, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(const std::string& name) const { return m_path + "/" + name; }
-  const std::string& path() const { return m_path; }
-
-private:
-  std::string m_path;
-  int m_failures;
+// A fresh directory per test (kept when the test fails).
+struct TempDir : test::TempDir {
+  TempDir() : test::TempDir("state") {}
 };
 
 std::string read_file(const std::string& path) {
@@ -136,7 +105,6 @@ StateDb open_db(const std::string& path) {
 
 }  // namespace
 
-CATCH_REGISTER_LISTENER(StateFailureCounter)
 
 TEST_CASE("a new state database is created not rebuilt", "[state]") {
   TempDir dir;
