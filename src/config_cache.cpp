@@ -30,30 +30,18 @@ constexpr std::string_view k_magic = "PLCFGC1\n";
 // where the sizes are known; elsewhere the sizes in the header still keep binaries
 // apart.
 #if defined(__GLIBCXX__) && defined(__LP64__)
-static_assert(sizeof(SourcePos) == 8,
-              "SourcePos changed: serialize the new field in config_cache.cpp and bump "
-              "k_format_version");
-static_assert(sizeof(LocatedString) == 40,
-              "LocatedString changed: serialize the new field in config_cache.cpp and bump "
-              "k_format_version");
-static_assert(sizeof(CommandDecl) == 40,
-              "CommandDecl changed: serialize the new field in config_cache.cpp and bump "
-              "k_format_version");
-static_assert(sizeof(PathGroup) == 64,
-              "PathGroup changed: serialize the new field in config_cache.cpp and bump "
-              "k_format_version");
-static_assert(sizeof(TaskDecl) == 416,
-              "TaskDecl changed: serialize the new field in config_cache.cpp and bump "
-              "k_format_version");
-static_assert(sizeof(VarValue) == 40,
-              "VarValue changed: serialize the new field in config_cache.cpp and bump "
-              "k_format_version");
-static_assert(sizeof(PipelineSettings) == 232,
-              "PipelineSettings changed: serialize the new field in config_cache.cpp and bump "
-              "k_format_version");
-static_assert(sizeof(Config) == 504,
-              "Config changed: serialize the new field in config_cache.cpp and bump "
-              "k_format_version");
+#define PIPELINE_PIN_SIZE(Type, bytes)                                                 \
+  static_assert(sizeof(Type) == (bytes), #Type " changed: serialize the new field in "   \
+                                         "config_cache.cpp and bump k_format_version")
+PIPELINE_PIN_SIZE(SourcePos, 8);
+PIPELINE_PIN_SIZE(LocatedString, 40);
+PIPELINE_PIN_SIZE(CommandDecl, 40);
+PIPELINE_PIN_SIZE(PathGroup, 64);
+PIPELINE_PIN_SIZE(TaskDecl, 416);
+PIPELINE_PIN_SIZE(VarValue, 40);
+PIPELINE_PIN_SIZE(PipelineSettings, 232);
+PIPELINE_PIN_SIZE(Config, 504);
+#undef PIPELINE_PIN_SIZE
 #endif
 
 // The build identity written after the version: a binary whose structs differ
