@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <optional>
 #include <thread>
@@ -96,26 +97,27 @@ bool looks_like_override(const std::string& arg) {
   return true;
 }
 
-// Splits the positional arguments into var overrides (NAME=VALUE where NAME is a
-// declared var) and targets (everything else). `var_names` gives the declared names
-// when a cache knows them; otherwise the text is parsed for them.
-void split_args(const std::string& toml_text, const std::optional<std::vector<std::string>>& cached_var_names,
-                const std::vector<std::string>& args, std::vector<VarOverride>& overrides,
-                std::vector<std::string>& targets) {
-  bool any = std::any_of(args.begin(), args.end(), looks_like_override);
-  std::vector<std::string> var_names;
-  if (any && cached_var_names) {
-    var_names = *cached_var_names;
-  } else if (any) {
-    // Only the names of [vars] are needed; a broken file is reported by the full
-    // parse that follows.
-    try {
-      toml::table t = toml::parse(toml_text);
-      if (auto* vars = t["vars"].as_table())
-        for (auto&& [key, value] : *vars) var_names.emplace_back(key.str());
-    } catch (const toml::parse_error&) {
-    }
+// The names of the [vars] of `toml_text`, parsed for nothing else; a broken file
+// gives none here and is reported by the full parse that follows.
+std::vector<std::string> var_names_of(const std::string& toml_text) {
+  std::vector<std::string> names;
+  try {
+    toml::table t = toml::parse(toml_text);
+    if (auto* vars = t["vars"].as_table())
+      for (auto&& [key, value] : *vars) names.emplace_back(key.str());
+  } catch (const toml::parse_error&) {
   }
+  return names;
+}
+
+// Splits the positional arguments into var overrides (NAME=VALUE where NAME is a
+// declared var) and targets (everything else). `declared_vars` is asked for the
+// names of [vars] only when some argument looks like NAME=VALUE.
+void split_args(const std::vector<std::string>& args,
+                const std::function<std::vector<std::string>()>& declared_vars,
+                std::vector<VarOverride>& overrides, std::vector<std::string>& targets) {
+  std::vector<std::string> var_names;
+  if (std::any_of(args.begin(), args.end(), looks_like_override)) var_names = declared_vars();
   for (const std::string& arg : args) {
     if (looks_like_override(arg)) {
       std::string name = arg.substr(0, arg.find('='));
@@ -126,20 +128,6 @@ void split_args(const std::string& toml_text, const std::optional<std::vector<st
     }
     targets.push_back(arg);
   }
-}
-
-std::string read_whole_file(const fs::path& path, const std::string& shown) {
-  std::string text;
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) throw UserError(fmt::format("cannot read {}: {}", shown, std::strerror(errno)));
-  char buf[65536];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-  const bool failed = std::ferror(f) != 0;
-  const int err = errno;
-  std::fclose(f);
-  if (failed) throw UserError(fmt::format("cannot read {}: {}", shown, std::strerror(err)));
-  return text;
 }
 
 // Below this size a Pipeline.toml parses in a few milliseconds: no cache is kept.
@@ -161,20 +149,26 @@ std::string config_cache_path(const fs::path& path, const std::string& root) {
 // anyway) and the file keeps its state in the default directory, cached.
 Config load_pipeline_file(const fs::path& path, const std::string& shown, const std::string& root,
                           Options& options, bool may_write_cache) {
-  std::string text = read_whole_file(path, shown);
+  std::string text = read_config_text(path.string(), shown);
   const bool cacheable = text.size() >= k_cache_from_bytes;
   const std::string cache_path = config_cache_path(path, root);
   std::optional<std::string> cache = cacheable ? read_cache_file(cache_path) : std::nullopt;
+  const Hash128 text_hash = cacheable ? hash_bytes(text) : Hash128{};
 
   std::vector<VarOverride> overrides;
   std::vector<std::string> targets;
-  std::optional<std::vector<std::string>> var_names;
-  if (cache) var_names = cached_var_names(*cache, hash_bytes(text));
-  split_args(text, var_names, options.args, overrides, targets);
+  split_args(
+      options.args,
+      [&] {
+        std::optional<std::vector<std::string>> cached;
+        if (cache) cached = cached_var_names(*cache, text_hash);
+        return cached ? std::move(*cached) : var_names_of(text);
+      },
+      overrides, targets);
   options.args = std::move(targets);
 
   const ConfigCacheKey key =
-      cacheable ? config_cache_key(text, overrides, running_binary_identity()) : ConfigCacheKey{};
+      cacheable ? config_cache_key(text_hash, overrides, running_binary_identity()) : ConfigCacheKey{};
   if (cache) {
     // A copy: on a miss the text is still needed for parse_config.
     std::optional<Config> cached = decode_config(*cache, key, SourceFile(shown, text), root);

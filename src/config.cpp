@@ -592,8 +592,7 @@ Config parse_config(std::string display_path, std::string root, std::string text
   return config;
 }
 
-Config load_config(const std::string& path, const std::string& display_path,
-                   const std::vector<VarOverride>& overrides) {
+std::string read_config_text(const std::string& path, const std::string& display_path) {
   std::FILE* file = std::fopen(path.c_str(), "rb");
   if (file == nullptr) {
     throw UserError(fmt::format("cannot read {}: {}", display_path, std::strerror(errno)));
@@ -610,6 +609,12 @@ Config load_config(const std::string& path, const std::string& display_path,
   if (failed) {
     throw UserError(fmt::format("cannot read {}: {}", display_path, std::strerror(error)));
   }
+  return text;
+}
+
+Config load_config(const std::string& path, const std::string& display_path,
+                   const std::vector<VarOverride>& overrides) {
+  std::string text = read_config_text(path, display_path);
   const std::filesystem::path absolute = std::filesystem::absolute(path).lexically_normal();
   return parse_config(display_path, absolute.parent_path().string(), std::move(text), overrides);
 }

@@ -511,6 +511,11 @@ bool intact(std::string_view bytes) {
 
 ConfigCacheKey config_cache_key(std::string_view text, const std::vector<VarOverride>& overrides,
                                 std::string_view binary_identity) {
+  return config_cache_key(hash_bytes(text), overrides, binary_identity);
+}
+
+ConfigCacheKey config_cache_key(const Hash128& text_hash, const std::vector<VarOverride>& overrides,
+                                std::string_view binary_identity) {
   Hasher hasher;
   hasher.update_field(binary_identity);
   hasher.update_u64(overrides.size());
@@ -518,7 +523,7 @@ ConfigCacheKey config_cache_key(std::string_view text, const std::vector<VarOver
     hasher.update_field(o.name);
     hasher.update_field(o.value);
   }
-  return ConfigCacheKey{hash_bytes(text), hasher.digest()};
+  return ConfigCacheKey{text_hash, hasher.digest()};
 }
 
 std::string encode_config(const Config& config, const ConfigCacheKey& key) {

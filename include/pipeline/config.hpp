@@ -151,6 +151,10 @@ std::map<std::string, VarValue> resolve_vars(const SourceFile& source,
 Config parse_config(std::string display_path, std::string root, std::string text,
                     const std::vector<VarOverride>& overrides = {});
 
+// The whole text of the file at `path`. Throws UserError naming `display_path` if it
+// cannot be read.
+std::string read_config_text(const std::string& path, const std::string& display_path);
+
 // Reads the file at `path` and parses it (see parse_config). Throws UserError if
 // the file cannot be read.
 Config load_config(const std::string& path, const std::string& display_path,

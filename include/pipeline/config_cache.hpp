@@ -39,6 +39,9 @@ struct ConfigCacheKey {
 // and value as a delimited field.
 ConfigCacheKey config_cache_key(std::string_view text, const std::vector<VarOverride>& overrides,
                                 std::string_view binary_identity = {});
+// The same from the text's hash (hash_bytes(text)), for a caller that has it already.
+ConfigCacheKey config_cache_key(const Hash128& text_hash, const std::vector<VarOverride>& overrides,
+                                std::string_view binary_identity = {});
 
 // The identity of the running pipeline binary: the stamp (device, inode, size, mtime)
 // of /proc/self/exe. A rebuilt or upgraded binary has another, so a cache is only read
