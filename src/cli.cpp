@@ -1,14 +1,13 @@
 #include "pipeline/cli.hpp"
 
+#include <fmt/format.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <toml++/toml.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
-#include <toml++/toml.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -167,8 +166,9 @@ Config load_pipeline_file(const fs::path& path, const std::string& shown, const 
       overrides, targets);
   options.args = std::move(targets);
 
-  const ConfigCacheKey key =
-      cacheable ? config_cache_key(text_hash, overrides, running_binary_identity()) : ConfigCacheKey{};
+  const ConfigCacheKey key = cacheable
+                                 ? config_cache_key(text_hash, overrides, running_binary_identity())
+                                 : ConfigCacheKey{};
   if (cache) {
     // A copy: on a miss the text is still needed for parse_config.
     std::optional<Config> cached = decode_config(*cache, key, SourceFile(shown, text), root);
@@ -178,7 +178,8 @@ Config load_pipeline_file(const fs::path& path, const std::string& shown, const 
     }
   }
   Config config = parse_config(shown, root, std::move(text), overrides);
-  if (cacheable && may_write_cache && normalize_path(config.settings.state_dir) == k_default_state_dir) {
+  if (cacheable && may_write_cache &&
+      normalize_path(config.settings.state_dir) == k_default_state_dir) {
     if (real_file_system().make_dirs(std::string(parent_dir(cache_path))) == 0)
       write_cache_file(cache_path, encode_config(config, key));
     PhaseTimer::instance().mark("config cache written");
@@ -214,7 +215,8 @@ int terminal_width() {
 }
 
 // The mean of the recent durations of each selected job (0: never seen).
-std::vector<std::int64_t> expected_durations(const Plan& plan, const std::vector<JobIndex>& selected,
+std::vector<std::int64_t> expected_durations(const Plan& plan,
+                                             const std::vector<JobIndex>& selected,
                                              const StateDb& state) {
   std::vector<std::int64_t> out(plan.jobs.size(), 0);
   for (JobIndex j : selected) out[j] = state.mean_recent_duration(plan.jobs[j].id);
@@ -239,8 +241,8 @@ struct RunState {
 
 RunState lock_and_open_state(const Config& config, const Options& options) {
   if (int err = real_file_system().make_dirs(config.settings.state_dir); err != 0)
-    throw UserError(fmt::format("cannot create the state directory {}: {}", config.settings.state_dir,
-                                std::strerror(err)));
+    throw UserError(fmt::format("cannot create the state directory {}: {}",
+                                config.settings.state_dir, std::strerror(err)));
   RunLock lock = RunLock::acquire(state_path(config, "lock"),
                                   options.wait_lock ? WaitForLock::yes : WaitForLock::no);
   std::string warning;
@@ -277,7 +279,8 @@ StateDb open_state_read_only(const Config& config, const Plan& plan) {
   std::string warning;
   StateDb state = StateDb::open_read_only(path, &warning);
   print_warning(warning);
-  if (!real_file_system().stat(path).exists()) adopt_existing_outputs(config, plan, real_file_system(), state);
+  if (!real_file_system().stat(path).exists())
+    adopt_existing_outputs(config, plan, real_file_system(), state);
   return state;
 }
 
@@ -327,7 +330,8 @@ int touch_selected(const Config& config, const Plan& plan, const Options& option
   state.flush();
   for (const std::string& out : missing)
     fmt::print(stderr, "pipeline: warning: output {} is missing: its job will still run\n", out);
-  fmt::print("pipeline: {} job{} recorded as up to date\n", jobs.size(), jobs.size() == 1 ? "" : "s");
+  fmt::print("pipeline: {} job{} recorded as up to date\n", jobs.size(),
+             jobs.size() == 1 ? "" : "s");
   return k_exit_ok;
 }
 
@@ -376,7 +380,9 @@ int run_modes_and_targets(Options& options) {
   // other, and on 2 cores loading 100,000 rows (~60 ms) then costs nothing.
   const bool runs = creates_state && !options.clean && !options.touch;
   std::future<RunState> opening;
-  if (runs) opening = std::async(std::launch::async, lock_and_open_state, std::cref(config), std::cref(options));
+  if (runs)
+    opening =
+        std::async(std::launch::async, lock_and_open_state, std::cref(config), std::cref(options));
 
   Plan& plan = *new Plan(build_plan(config));
   PhaseTimer::instance().mark("plan");
@@ -397,10 +403,11 @@ int run_modes_and_targets(Options& options) {
     return k_exit_ok;
   }
 
-  if (options.clean) return clean_outputs(config, plan, options, targets.empty() ? all_jobs(plan) : selected);
+  if (options.clean)
+    return clean_outputs(config, plan, options, targets.empty() ? all_jobs(plan) : selected);
   if (options.touch) return touch_selected(config, plan, options, selected);
 
-  OutputMode mode = options.output == "stream" ? OutputMode::stream
+  OutputMode mode = options.output == "stream"  ? OutputMode::stream
                     : options.output == "quiet" ? OutputMode::quiet
                                                 : OutputMode::grouped;
   if (options.quiet && options.output == "grouped") mode = OutputMode::quiet;
@@ -414,7 +421,8 @@ int run_modes_and_targets(Options& options) {
   std::optional<RunLock> lock;
   std::optional<RunState> opened;
   if (!read_only) opened.emplace(opening.get());
-  StateDb state = read_only ? open_state_read_only(config, plan) : adopt_if_new(config, plan, *opened, lock);
+  StateDb state =
+      read_only ? open_state_read_only(config, plan) : adopt_if_new(config, plan, *opened, lock);
   PhaseTimer::instance().mark("open state");
   auto freshness = make_state_check(config, plan, real_file_system(), state,
                                     options.force ? Force::yes : Force::no, selected);
@@ -450,10 +458,13 @@ int run_cli(int argc, char** argv) {
   Options options;
   CLI::App app{"pipeline: a declarative, parallel, incremental task runner", "pipeline"};
   app.set_help_flag("-h,--help", "Show this help and exit");
-  app.add_option("-j,--jobs", options.jobs, "Parallel job slots (default: [pipeline] jobs, else CPUs)")
+  app.add_option("-j,--jobs", options.jobs,
+                 "Parallel job slots (default: [pipeline] jobs, else CPUs)")
       ->check(CLI::NonNegativeNumber);
-  app.add_flag("-k,--keep-going", options.keep_going, "After a failure, run every job that does not depend on it");
-  app.add_flag("-n,--dry-run", options.dry_run, "Print the jobs that would run, with the reason; run nothing");
+  app.add_flag("-k,--keep-going", options.keep_going,
+               "After a failure, run every job that does not depend on it");
+  app.add_flag("-n,--dry-run", options.dry_run,
+               "Print the jobs that would run, with the reason; run nothing");
   app.add_flag("-B,--force", options.force, "Run every selected job even if up to date");
   app.add_flag("--explain", options.explain, "Print why each job runs");
   app.add_option("--output", options.output, "grouped (default), stream or quiet")
@@ -464,22 +475,31 @@ int run_cli(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "always", "never"}));
   app.add_option("-f,--file", options.file, "Use this Pipeline.toml");
   app.add_option("-C,--directory", options.directory, "Change to this directory first");
-  auto* list = app.add_flag("--list", options.list, "List the tasks, their descriptions and job counts");
-  auto* check = app.add_flag("--check", options.check, "Load and plan everything, run nothing; exit 0 or 2");
+  auto* list =
+      app.add_flag("--list", options.list, "List the tasks, their descriptions and job counts");
+  auto* check =
+      app.add_flag("--check", options.check, "Load and plan everything, run nothing; exit 0 or 2");
   auto* graph = app.add_flag("--graph", options.graph, "Print the job DAG of the targets");
   app.add_option("--format", options.format, "Format of --graph: dot (default), mermaid or json")
       ->check(CLI::IsMember({"dot", "mermaid", "json"}));
-  auto* why = app.add_flag("--why", options.why, "Say why each selected job would run, or why it is up to date");
-  auto* touch = app.add_flag("--touch", options.touch, "Record the selected jobs as up to date without running them");
-  auto* clean = app.add_flag("--clean", options.clean,
-                             "Delete the declared outputs of the selected jobs (every task if none); -n lists them");
-  app.add_flag("--wait-lock", options.wait_lock, "Wait for a concurrent run in the same root instead of failing");
-  for (CLI::Option* mode : {list, check, graph, why, touch, clean}) mode->group("Modes (one at a time)");
-  app.add_option("args", options.args, "NAME=VALUE var overrides and targets (tasks, job ids, output paths)");
+  auto* why = app.add_flag("--why", options.why,
+                           "Say why each selected job would run, or why it is up to date");
+  auto* touch = app.add_flag("--touch", options.touch,
+                             "Record the selected jobs as up to date without running them");
+  auto* clean = app.add_flag(
+      "--clean", options.clean,
+      "Delete the declared outputs of the selected jobs (every task if none); -n lists them");
+  app.add_flag("--wait-lock", options.wait_lock,
+               "Wait for a concurrent run in the same root instead of failing");
+  for (CLI::Option* mode : {list, check, graph, why, touch, clean})
+    mode->group("Modes (one at a time)");
+  app.add_option("args", options.args,
+                 "NAME=VALUE var overrides and targets (tasks, job ids, output paths)");
   app.positionals_at_end(false);
   // As with make, a repeated option takes the last value (`-j1 ... -j4`).
   for (CLI::Option* option : app.get_options())
-    if (option->get_expected_max() == 1) option->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    if (option->get_expected_max() == 1)
+      option->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 
   try {
     app.parse(argc, argv);
@@ -488,7 +508,8 @@ int run_cli(int argc, char** argv) {
       std::fputs(app.help().c_str(), stdout);
       return k_exit_ok;
     }
-    fmt::print(stderr, "pipeline: error: {}\nhint: 'pipeline --help' lists the options\n", e.what());
+    fmt::print(stderr, "pipeline: error: {}\nhint: 'pipeline --help' lists the options\n",
+               e.what());
     return k_exit_usage;
   }
 

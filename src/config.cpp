@@ -100,12 +100,12 @@ bool contains(const std::vector<std::string>& names, std::string_view name) {
 }
 
 class Parser {
- public:
+public:
   explicit Parser(Config& config) : m_config(config), m_source(config.source) {}
 
   void parse(const toml::table& doc, const std::vector<VarOverride>& overrides);
 
- private:
+private:
   [[noreturn]] void fail(SourcePos pos, const std::string& message, std::string hint = {}) const {
     throw m_source.error(pos, message, std::move(hint));
   }

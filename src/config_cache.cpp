@@ -30,9 +30,10 @@ constexpr std::string_view k_magic = "PLCFGC1\n";
 // where the sizes are known; elsewhere the sizes in the header still keep binaries
 // apart.
 #if defined(__GLIBCXX__) && defined(__LP64__)
-#define PIPELINE_PIN_SIZE(Type, bytes)                                                 \
-  static_assert(sizeof(Type) == (bytes), #Type " changed: serialize the new field in "   \
-                                         "config_cache.cpp and bump k_format_version")
+#define PIPELINE_PIN_SIZE(Type, bytes)                  \
+  static_assert(sizeof(Type) == (bytes), #Type          \
+                " changed: serialize the new field in " \
+                "config_cache.cpp and bump k_format_version")
 PIPELINE_PIN_SIZE(SourcePos, 8);
 PIPELINE_PIN_SIZE(LocatedString, 40);
 PIPELINE_PIN_SIZE(CommandDecl, 40);
@@ -133,7 +134,7 @@ std::int64_t unzigzag(std::uint64_t v) {
 // Positions are written as the difference to the previous known line, so that the
 // lines of a 400,000-line file mostly take one byte.
 class Writer {
- public:
+public:
   explicit Writer(std::size_t capacity) { m_out.reserve(capacity); }
 
   void u8(std::uint8_t v) { m_out.push_back(static_cast<char>(v)); }
@@ -172,7 +173,7 @@ class Writer {
   }
   std::string& bytes() { return m_out; }
 
- private:
+private:
   std::string m_out;
   std::uint32_t m_last_line = 0;
 };
@@ -183,7 +184,7 @@ struct Corrupt {};
 
 // Reads what Writer wrote; every read is bounds-checked and every value range-checked.
 class Reader {
- public:
+public:
   explicit Reader(std::string_view bytes) : m_p(bytes.data()), m_end(bytes.data() + bytes.size()) {}
 
   std::size_t remaining() const { return static_cast<std::size_t>(m_end - m_p); }
@@ -264,7 +265,7 @@ class Reader {
     out.pos = pos();
   }
 
- private:
+private:
   const char* m_p;
   const char* m_end;
   std::uint32_t m_last_line = 0;
@@ -634,8 +635,9 @@ namespace pipeline {
 std::string running_binary_identity() {
   struct ::stat st {};
   if (::stat("/proc/self/exe", &st) != 0) return {};
-  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" +
-         std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+  return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
+         std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) + "." +
+         std::to_string(st.st_mtim.tv_nsec);
 }
 
 }  // namespace pipeline

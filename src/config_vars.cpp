@@ -20,7 +20,7 @@ bool contains(const std::vector<std::string>& names, std::string_view name) {
 }
 
 class VarResolver {
- public:
+public:
   VarResolver(const SourceFile& source, std::vector<VarDecl> decls)
       : m_source(source), m_decls(std::move(decls)) {
     for (std::size_t i = 0; i < m_decls.size(); ++i) {
@@ -33,7 +33,7 @@ class VarResolver {
   void apply(const VarOverride& o);
   std::map<std::string, VarValue> resolve_all();
 
- private:
+private:
   void resolve(const VarDecl& var);
   PlaceholderValue lookup(const VarDecl& var, const LocatedString& item, const TemplatePart& part);
   [[noreturn]] void fail(const VarDecl& var, const LocatedString& item, const TemplatePart& part,

@@ -81,7 +81,8 @@ void Console::job_started(const Job& job, const std::string& reason) {
   if (m_verbosity == Verbosity::verbose) {
     std::string text;
     if (m_explain) text += fmt::format("{}: {}\n", job.id, reason);
-    for (const JobCommand& cmd : job.commands) text += fmt::format("{} $ {}\n", job.id, cmd.display);
+    for (const JobCommand& cmd : job.commands)
+      text += fmt::format("{} $ {}\n", job.id, cmd.display);
     emit(text);
   } else if (m_tty) {
     draw_status();
@@ -111,7 +112,8 @@ std::string Console::status_line() const {
       if (m_plan == nullptr) break;
       auto j = std::size_t(job - m_plan->jobs.data());
       if (j < m_expected_ms.size() && m_expected_ms[j] > 0)
-        left -= std::min<std::int64_t>(m_expected_ms[j], duration_cast<milliseconds>(now - started).count());
+        left -= std::min<std::int64_t>(m_expected_ms[j],
+                                       duration_cast<milliseconds>(now - started).count());
     }
     line += " · ETA " + short_duration(milliseconds(std::max<std::int64_t>(left, 0) / m_slots));
   }
@@ -142,8 +144,9 @@ void Console::tick() {
       longest = job;
       since = started;
     }
-  emit(fmt::format("still running: {} ({})\n", longest->id,
-                   short_duration(std::chrono::duration_cast<std::chrono::milliseconds>(now - since))));
+  emit(fmt::format(
+      "still running: {} ({})\n", longest->id,
+      short_duration(std::chrono::duration_cast<std::chrono::milliseconds>(now - since))));
 }
 
 void Console::erase_status() {
@@ -298,9 +301,10 @@ void Console::summary(const RunCounts& counts, std::chrono::milliseconds elapsed
     std::fflush(m_out);
     return;
   }
-  std::string line = fmt::format("pipeline: {}{} ran, {} up to date", interrupted ? "interrupted: " : "",
-                                 counts.ran, counts.up_to_date);
-  if (counts.failed) line += fmt::format(", {}", paint(fmt::format("{} failed", counts.failed), "1;31"));
+  std::string line = fmt::format("pipeline: {}{} ran, {} up to date",
+                                 interrupted ? "interrupted: " : "", counts.ran, counts.up_to_date);
+  if (counts.failed)
+    line += fmt::format(", {}", paint(fmt::format("{} failed", counts.failed), "1;31"));
   if (counts.not_started) line += fmt::format(", {} not started", counts.not_started);
   line += fmt::format(" ({})\n", seconds(elapsed));
   for (std::size_t i = 0; i < m_failures.size(); ++i) {

@@ -1,13 +1,12 @@
 #include "pipeline/executor.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/time.h>
 #include <unistd.h>
 #include <uv.h>
-
-#include <fmt/format.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -97,7 +96,7 @@ struct ActiveJob {
   Fd stdout_file;
   Fd stderr_file;
   OutputTail tail;
-  std::unique_ptr<Timer> timer;          // timeout, then kill grace; or the retry delay
+  std::unique_ptr<Timer> timer;  // timeout, then kill grace; or the retry delay
   class Run* run = nullptr;
 };
 
@@ -105,8 +104,13 @@ class Run final : public ProcessObserver {
 public:
   Run(const Config& config, const Plan& plan, const std::vector<JobIndex>& selected,
       const ExecutorOptions& options, FreshnessCheck& freshness, Console& console)
-      : m_config(config), m_plan(plan), m_options(options), m_freshness(freshness),
-        m_console(console), m_selected(selected), m_schedule(plan, selected),
+      : m_config(config),
+        m_plan(plan),
+        m_options(options),
+        m_freshness(freshness),
+        m_console(console),
+        m_selected(selected),
+        m_schedule(plan, selected),
         m_scheduler(std::max(options.slots, 1), capacities(config)),
         m_needs(job_needs(config, plan, std::max(options.slots, 1))),
         m_priority(remaining_path_lengths(plan, selected, options.expected_ms)) {
@@ -125,8 +129,9 @@ public:
       m_sigterm = std::make_unique<Signal>(&m_loop, this, SIGTERM, on_signal);
       if (m_options.tick_interval.count() > 0) {
         m_tick = std::make_unique<Timer>(&m_loop, this);
-        m_tick->start_repeating(m_options.tick_interval,
-                                [](uv_timer_t* h) { static_cast<Run*>(h->data)->m_console.tick(); });
+        m_tick->start_repeating(m_options.tick_interval, [](uv_timer_t* h) {
+          static_cast<Run*>(h->data)->m_console.tick();
+        });
       }
       pump();
       if (!m_closed) uv_run(&m_loop, UV_RUN_DEFAULT);
@@ -167,12 +172,14 @@ public:
     }
     std::string detail;
     if (a.timed_out)
-      detail = fmt::format("timed out after {}", format_duration(*m_config.tasks[job.task].timeout));
+      detail =
+          fmt::format("timed out after {}", format_duration(*m_config.tasks[job.task].timeout));
     else if (exit.kind == ProcessExit::Kind::signaled)
       detail = "killed by " + signal_name(exit.signal);
     else
       detail = fmt::format("exit {}", exit.code);
-    if (job.commands.size() > 1) detail += fmt::format(" in command {} of {}", a.command + 1, job.commands.size());
+    if (job.commands.size() > 1)
+      detail += fmt::format(" in command {} of {}", a.command + 1, job.commands.size());
     attempt_failed(a, a.timed_out ? JobStatus::timed_out : JobStatus::failed, detail);
   }
 
@@ -188,7 +195,8 @@ private:
       start_job(*next, std::move(reason->second));
       m_reasons.erase(reason);
     }
-    if (m_options.dry_run == DryRun::no && m_active.empty() && (m_stopping || m_scheduler.waiting() == 0))
+    if (m_options.dry_run == DryRun::no && m_active.empty() &&
+        (m_stopping || m_scheduler.waiting() == 0))
       close_handles();
   }
 
@@ -277,7 +285,8 @@ private:
     const TaskDecl& task = m_config.tasks[m_plan.jobs[a.job].task];
     a.command = 0;
     a.timed_out = false;
-    if (a.attempt > 1) write_output(a, fmt::format("--- attempt {} of {} ---\n", a.attempt, task.retries + 1));
+    if (a.attempt > 1)
+      write_output(a, fmt::format("--- attempt {} of {} ---\n", a.attempt, task.retries + 1));
     if (task.timeout) {
       a.timer = std::make_unique<Timer>(&m_loop, &a);
       a.timer->start(*task.timeout, on_timeout);
@@ -293,7 +302,7 @@ private:
     spec.env = job.env.empty() ? m_base_env : environment_for(job);
     spec.console = m_config.tasks[job.task].console;
     spec.stdout_fd = a.stdout_file.get();
-    spec.stderr_fd = job.stderr_path.empty() ? -1
+    spec.stderr_fd = job.stderr_path.empty()              ? -1
                      : job.stderr_path == job.stdout_path ? a.stdout_file.get()
                                                           : a.stderr_file.get();
     auto started = m_runner->start(spec);
@@ -311,7 +320,8 @@ private:
     std::vector<std::string> env = m_base_env;
     for (const auto& [name, value] : job.env) {
       std::string prefix = name + "=";
-      auto it = std::find_if(env.begin(), env.end(), [&](const std::string& e) { return e.starts_with(prefix); });
+      auto it = std::find_if(env.begin(), env.end(),
+                             [&](const std::string& e) { return e.starts_with(prefix); });
       if (it != env.end())
         *it = prefix + value;
       else
@@ -348,7 +358,8 @@ private:
       m_log_dir_made = true;
     }
     a.log_path = fmt::format("{}/{}.log", dir, file_name_for_job(m_plan.jobs[a.job].id));
-    a.log = Fd(::open(a.log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0666));
+    a.log =
+        Fd(::open(a.log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0666));
   }
 
   void attempt_failed(ActiveJob& a, JobStatus status, const std::string& detail) {

@@ -56,7 +56,11 @@ class StateCheck final : public FreshnessCheck {
 public:
   StateCheck(const Config& config, const Plan& plan, FileSystem& fs, StateDb& state, Force force,
              const std::vector<JobIndex>& read_ahead)
-      : m_config(config), m_plan(plan), m_fs(fs), m_state(state), m_force(force),
+      : m_config(config),
+        m_plan(plan),
+        m_fs(fs),
+        m_state(state),
+        m_force(force),
         m_started_in_run(plan.jobs.size(), false) {
     if (force == Force::yes) return;  // --force reads no stamps before a job starts
     // Each job's outputs, then its inputs: the order check() reads them.
@@ -89,7 +93,8 @@ public:
     for (const std::string& out : job.outputs) {
       FileStat st = stamps.next(out);
       if (st.kind == FileStat::Kind::error)
-        return {true, fmt::format("output {} cannot be examined: {}", out, std::strerror(st.error))};
+        return {true,
+                fmt::format("output {} cannot be examined: {}", out, std::strerror(st.error))};
       if (!st.exists()) return {true, fmt::format("output {} is missing", out)};
       outputs.push_back(st);
     }
@@ -130,8 +135,8 @@ public:
         return {true, fmt::format("output {} was changed or replaced after the job wrote it",
                                   job.outputs[i])};
     }
-    std::string reason =
-        fmt::format("up to date: inputs unchanged since the run of {}", local_minute(record->finished_unix_ms));
+    std::string reason = fmt::format("up to date: inputs unchanged since the run of {}",
+                                     local_minute(record->finished_unix_ms));
     if (restamped) m_state.record_success(job.id, std::move(updated));
     return {false, std::move(reason)};
   }
@@ -241,15 +246,16 @@ private:
   Force m_force;
   std::unordered_map<const Job*, std::vector<FileRecord>> m_started;
   Clock::time_point m_last_flush = Clock::now();
-  JobRecord m_record;  // the record check() reads into, reused from job to job
-  std::vector<bool> m_started_in_run;  // per job
+  JobRecord m_record;                       // the record check() reads into, reused from job to job
+  std::vector<bool> m_started_in_run;       // per job
   std::vector<std::uint32_t> m_first_path;  // per job: its first path in the read-ahead
   // Declared last: destroyed (workers joined) before the vectors it points into.
   std::optional<StatReadAhead> m_read_ahead;
 };
 
 // The stamps of `paths`, or nullopt if one is missing or cannot be examined.
-std::optional<std::vector<FileRecord>> stamps_of(FileSystem& fs, const std::vector<std::string>& paths) {
+std::optional<std::vector<FileRecord>> stamps_of(FileSystem& fs,
+                                                 const std::vector<std::string>& paths) {
   std::vector<FileRecord> out;
   out.reserve(paths.size());
   for (const std::string& p : paths) {

@@ -9,11 +9,21 @@ std::string json_quote(std::string_view s) {
   for (char ch : s) {
     auto c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (c < 0x20)
           out += fmt::format("\\u{:04x}", c);
@@ -47,12 +57,15 @@ std::string render_graph(const Plan& plan, const std::vector<JobIndex>& jobs, Gr
       for (JobIndex j : jobs) out += fmt::format("  {};\n", dot_quote(plan.jobs[j].id));
       for (JobIndex j : jobs)
         for (JobIndex d : plan.jobs[j].deps)
-          if (shown[d]) out += fmt::format("  {} -> {};\n", dot_quote(plan.jobs[d].id), dot_quote(plan.jobs[j].id));
+          if (shown[d])
+            out += fmt::format("  {} -> {};\n", dot_quote(plan.jobs[d].id),
+                               dot_quote(plan.jobs[j].id));
       out += "}\n";
       break;
     case GraphFormat::mermaid:
       out += "graph LR\n";
-      for (JobIndex j : jobs) out += fmt::format("  j{}[\"{}\"]\n", j, mermaid_label(plan.jobs[j].id));
+      for (JobIndex j : jobs)
+        out += fmt::format("  j{}[\"{}\"]\n", j, mermaid_label(plan.jobs[j].id));
       for (JobIndex j : jobs)
         for (JobIndex d : plan.jobs[j].deps)
           if (shown[d]) out += fmt::format("  j{} --> j{}\n", d, j);

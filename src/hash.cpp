@@ -1,11 +1,11 @@
 #include "pipeline/hash.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
 
-#include <fmt/format.h>
 #include <cerrno>
 #include <new>
 #include <vector>

@@ -1,10 +1,9 @@
 #include "pipeline/lock.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/file.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 #include <cerrno>
 #include <cstring>
@@ -26,7 +25,9 @@ std::string holder_pid(int fd) {
 
 RunLock RunLock::acquire(const std::string& path, WaitForLock wait) {
   auto fd = open_cloexec(path.c_str(), O_RDWR | O_CREAT, 0666);
-  if (!fd) throw UserError(fmt::format("cannot open the lock file {}: {}", path, std::strerror(fd.error())));
+  if (!fd)
+    throw UserError(
+        fmt::format("cannot open the lock file {}: {}", path, std::strerror(fd.error())));
   if (::flock(fd->get(), LOCK_EX | LOCK_NB) != 0) {
     if (errno != EWOULDBLOCK)
       throw UserError(fmt::format("cannot lock {}: {}", path, std::strerror(errno)));
@@ -36,7 +37,8 @@ RunLock RunLock::acquire(const std::string& path, WaitForLock wait) {
                       "wait for it with --wait-lock");
     fmt::print(stderr, "pipeline: waiting for the run of pid {} to finish ({})\n", pid, path);
     while (::flock(fd->get(), LOCK_EX) != 0) {
-      if (errno != EINTR) throw UserError(fmt::format("cannot lock {}: {}", path, std::strerror(errno)));
+      if (errno != EINTR)
+        throw UserError(fmt::format("cannot lock {}: {}", path, std::strerror(errno)));
     }
   }
   std::string pid = fmt::format("{}\n", ::getpid());

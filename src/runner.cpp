@@ -4,6 +4,7 @@
 #include "pipeline/runner.hpp"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/ioctl.h>
@@ -23,8 +24,6 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "pipeline/util/fd.hpp"
 
@@ -366,9 +365,10 @@ Expected<ProcessId, std::string> LocalRunner::start(const ProcessSpec& spec) {
   // glibc's posix_spawn is clone(CLONE_VM | CLONE_VFORK): the cost does not grow with
   // our memory, and exec or setup failures come back as the result (the failed child
   // has been reaped by glibc already).
-  const posix_spawnattr_t* attributes = spec.console ? m_console_attributes.get() : m_attributes.get();
-  const int err = ::posix_spawn(&pid, path->c_str(), actions.get(), attributes, argv.data(),
-                                envp.data());
+  const posix_spawnattr_t* attributes =
+      spec.console ? m_console_attributes.get() : m_attributes.get();
+  const int err =
+      ::posix_spawn(&pid, path->c_str(), actions.get(), attributes, argv.data(), envp.data());
   if (err != 0) {
     if (!spec.cwd.empty()) {
       return unexpected(fmt::format("cannot run {} in {}: {}", name, spec.cwd, errno_text(err)));

@@ -30,18 +30,23 @@ void check_resources(const Config& config) {
   for (const TaskDecl& task : config.tasks) {
     for (std::size_t i = 0; i < task.resources.size(); ++i) {
       const auto& [name, amount] = task.resources[i];
-      SourcePos pos = i < task.resource_positions.size() ? task.resource_positions[i] : task.resources_pos;
-      auto it = std::find_if(declared.begin(), declared.end(), [&](const auto& d) { return d.first == name; });
+      SourcePos pos =
+          i < task.resource_positions.size() ? task.resource_positions[i] : task.resources_pos;
+      auto it = std::find_if(declared.begin(), declared.end(),
+                             [&](const auto& d) { return d.first == name; });
       if (it == declared.end())
         throw config.source.error(
-            pos, fmt::format("task '{}' uses the resource '{}', which [pipeline.resources] does not declare",
-                             task.name, name),
+            pos,
+            fmt::format(
+                "task '{}' uses the resource '{}', which [pipeline.resources] does not declare",
+                task.name, name),
             did_you_mean(name, names).empty()
                 ? fmt::format("declare it: [pipeline.resources] {} = ...", name)
                 : did_you_mean(name, names));
       if (amount > it->second)
         throw config.source.error(
-            pos, fmt::format("task '{}' asks for {} = {}, but [pipeline.resources] has only {}: it could never run",
+            pos, fmt::format("task '{}' asks for {} = {}, but [pipeline.resources] has only {}: it "
+                             "could never run",
                              task.name, name, amount, it->second));
     }
   }
@@ -125,7 +130,8 @@ void Scheduler::release(JobIndex job) {
   auto it = m_needs.find(job);
   if (it == m_needs.end()) return;
   m_free.slots += it->second.slots;
-  for (std::size_t r = 0; r < it->second.amounts.size(); ++r) m_free.amounts[r] += it->second.amounts[r];
+  for (std::size_t r = 0; r < it->second.amounts.size(); ++r)
+    m_free.amounts[r] += it->second.amounts[r];
   m_needs.erase(it);
 }
 

@@ -4,13 +4,15 @@
 
 namespace pipeline {
 
-StatReadAhead::StatReadAhead(FileSystem& fs, std::vector<const std::string*> paths, unsigned threads)
+StatReadAhead::StatReadAhead(FileSystem& fs, std::vector<const std::string*> paths,
+                             unsigned threads)
     : m_fs(fs), m_paths(std::move(paths)) {
   if (threads == 0) return;
   m_stats.resize(m_paths.size());
   m_chunks = (m_paths.size() + k_chunk - 1) / k_chunk;
   m_chunk_state = std::make_unique<std::atomic<std::uint32_t>[]>(m_chunks);
-  for (std::size_t c = 0; c < m_chunks; ++c) m_chunk_state[c].store(unclaimed, std::memory_order_relaxed);
+  for (std::size_t c = 0; c < m_chunks; ++c)
+    m_chunk_state[c].store(unclaimed, std::memory_order_relaxed);
   m_workers.reserve(threads);
   for (unsigned t = 0; t < threads; ++t) m_workers.emplace_back([this] { work(); });
 }
@@ -31,7 +33,8 @@ void StatReadAhead::work() {
     if (c >= m_chunks) return;
     std::uint32_t expected = unclaimed;
     // The checking thread may have claimed it to read itself (see stat()).
-    if (m_chunk_state[c].compare_exchange_strong(expected, claimed, std::memory_order_acquire)) read_chunk(c);
+    if (m_chunk_state[c].compare_exchange_strong(expected, claimed, std::memory_order_acquire))
+      read_chunk(c);
   }
 }
 

@@ -90,25 +90,25 @@ struct VarValue {
 // The `[pipeline]` table with its defaults (SPEC §1.1).
 struct PipelineSettings {
   std::vector<LocatedString> default_targets;  // empty: every task
-  int jobs = 0;                                 // 0: number of CPUs
+  int jobs = 0;                                // 0: number of CPUs
   std::vector<std::string> shell = {"/bin/sh", "-ec"};
   std::string state_dir = ".pipeline";
   Duration log_retention = std::chrono::hours(24 * 14);
   Duration kill_grace = std::chrono::seconds(5);
   std::vector<std::pair<std::string, std::int64_t>> resources;  // [pipeline.resources]
   std::string container_engine = "podman";  // [pipeline.container] engine: podman|docker
-  std::string slurm_partition;               // [pipeline.slurm]; empty: SLURM's default
-  std::string slurm_account;                 // empty: SLURM's default
-  int slurm_max_jobs = 0;                    // jobs in flight; 0: no limit
+  std::string slurm_partition;              // [pipeline.slurm]; empty: SLURM's default
+  std::string slurm_account;                // empty: SLURM's default
+  int slurm_max_jobs = 0;                   // jobs in flight; 0: no limit
 };
 
 struct Config {
   SourceFile source;
   std::string root;  // absolute directory holding the file
   PipelineSettings settings;
-  std::map<std::string, VarValue> vars;                  // resolved
+  std::map<std::string, VarValue> vars;                    // resolved
   std::vector<std::pair<std::string, LocatedString>> env;  // [env], in file order
-  std::vector<TaskDecl> tasks;                           // in file order
+  std::vector<TaskDecl> tasks;                             // in file order
   // The index in `tasks` of a task, or -1. Constant time: 100,000 tasks that each
   // name a dependency must not make planning quadratic.
   int find_task(std::string_view name) const;
@@ -141,8 +141,7 @@ struct VarDecl {
 // vars in vars, with the errors of SPEC §1.2 (cycles, job placeholders) located in
 // `source`. An override of an array var gives its whitespace-separated words as
 // items. Throws UserError for an override of a var that is not declared.
-std::map<std::string, VarValue> resolve_vars(const SourceFile& source,
-                                             std::vector<VarDecl> decls,
+std::map<std::string, VarValue> resolve_vars(const SourceFile& source, std::vector<VarDecl> decls,
                                              const std::vector<VarOverride>& overrides);
 
 // Parses and validates `text` (the contents of the file named `display_path`,

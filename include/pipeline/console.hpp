@@ -31,7 +31,7 @@ public:
 
 private:
   std::size_t m_capacity;
-  std::string m_ring;   // grows to capacity, then wraps
+  std::string m_ring;      // grows to capacity, then wraps
   std::size_t m_head = 0;  // next write position once full
   std::uint64_t m_total = 0;
 };
@@ -42,8 +42,8 @@ enum class JobStatus { ran, up_to_date, failed, timed_out, skipped, interrupted 
 struct JobEnd {
   const Job* job = nullptr;
   JobStatus status = JobStatus::ran;
-  std::string detail;   // "exit 1", "killed by SIGKILL", "command not found: foo", ...
-  std::string reason;   // why it ran (printed with --explain)
+  std::string detail;  // "exit 1", "killed by SIGKILL", "command not found: foo", ...
+  std::string reason;  // why it ran (printed with --explain)
   std::chrono::milliseconds duration{0};
   const OutputTail* output = nullptr;  // grouped output (may be null)
   std::string log_path;                // "" if the job printed nothing
@@ -84,7 +84,8 @@ public:
   // Dry run: the job would run for `reason`.
   void would_run(const Job& job, const std::string& reason);
   // A retry of a failed attempt is scheduled.
-  void job_retrying(const Job& job, const std::string& detail, int attempt, std::chrono::milliseconds delay);
+  void job_retrying(const Job& job, const std::string& detail, int attempt,
+                    std::chrono::milliseconds delay);
   // A plain message of the run ("interrupted: stopping N jobs").
   void note(std::string_view text);
   // The closing summary and the list of failures. Returns nothing; `elapsed` is the run.

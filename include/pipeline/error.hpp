@@ -42,9 +42,11 @@ private:
 // position, and the text of that line (for the caret display).
 class ConfigError : public UserError {
 public:
-  ConfigError(std::string file, SourcePos pos, const std::string& message,
-              std::string hint = {}, std::string line_text = {})
-      : UserError(message, std::move(hint)), m_file(std::move(file)), m_pos(pos),
+  ConfigError(std::string file, SourcePos pos, const std::string& message, std::string hint = {},
+              std::string line_text = {})
+      : UserError(message, std::move(hint)),
+        m_file(std::move(file)),
+        m_pos(pos),
         m_line_text(std::move(line_text)) {}
   const std::string& file() const { return m_file; }
   SourcePos pos() const { return m_pos; }

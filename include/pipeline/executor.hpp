@@ -19,11 +19,11 @@ enum class KeepGoing { no, yes };
 enum class DryRun { no, yes };
 
 struct ExecutorOptions {
-  int slots = 1;                  // job slots (-j), at least 1
+  int slots = 1;  // job slots (-j), at least 1
   KeepGoing keep_going = KeepGoing::no;
   DryRun dry_run = DryRun::no;
-  std::string state_dir;          // relative to the root (the current directory)
-  std::string run_id;             // names the run's log directory
+  std::string state_dir;  // relative to the root (the current directory)
+  std::string run_id;     // names the run's log directory
   Duration kill_grace = std::chrono::seconds(5);
   // Expected duration of each job (by JobIndex) from earlier runs, 0 if never seen:
   // the longest remaining path starts first, and the status line's ETA uses them.

@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "pipeline/config.hpp"
-#include "pipeline/util/string_index.hpp"
 #include "pipeline/fs.hpp"
+#include "pipeline/util/string_index.hpp"
 
 namespace pipeline {
 

@@ -69,7 +69,7 @@ private:
   std::set<Key> m_queue;
   std::set<std::pair<std::uint64_t, JobIndex>> m_blocked;  // passed over: (seq, job)
   std::unordered_map<JobIndex, double> m_priority;         // of waiting jobs
-  std::unordered_map<JobIndex, JobNeeds> m_needs;  // of waiting and running jobs
+  std::unordered_map<JobIndex, JobNeeds> m_needs;          // of waiting and running jobs
   std::uint64_t m_next_seq = 0;
   bool m_constrained = false;  // resources declared: fitting needs more than slots
 };

@@ -21,9 +21,9 @@ struct TemplatePart {
   // literal: the text ({{ and }} already turned into single braces).
   // placeholder: the name before any '.', '[' or ':' ("inputs", "frame", "raw").
   std::string text;
-  std::string member;      // `{inputs.NAME}` -> "NAME"; empty otherwise
-  long index = -1;         // `{inputs[N]}` -> N; -1 otherwise
-  std::string regex;       // `{name:REGEX}` -> "REGEX" (wildcards in paths)
+  std::string member;  // `{inputs.NAME}` -> "NAME"; empty otherwise
+  long index = -1;     // `{inputs[N]}` -> N; -1 otherwise
+  std::string regex;   // `{name:REGEX}` -> "REGEX" (wildcards in paths)
   bool has_regex = false;
   std::size_t offset = 0;  // byte offset of the part in the source text
   std::size_t length = 0;  // byte length in the source text
@@ -61,8 +61,7 @@ class PlaceholderError : public std::runtime_error {
 public:
   PlaceholderError(std::size_t offset, std::size_t length, const std::string& message,
                    std::string hint = {})
-      : std::runtime_error(message), m_offset(offset), m_length(length),
-        m_hint(std::move(hint)) {}
+      : std::runtime_error(message), m_offset(offset), m_length(length), m_hint(std::move(hint)) {}
   std::size_t offset() const { return m_offset; }
   std::size_t length() const { return m_length; }
   const std::string& hint() const { return m_hint; }

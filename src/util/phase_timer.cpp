@@ -45,8 +45,8 @@ void PhaseTimer::report() const {
   if (!m_enabled) return;
   double total = std::chrono::duration<double, std::milli>(m_last - m_start).count();
   for (const Phase& p : m_phases)
-    std::fprintf(stderr, "pipeline: timing: %-18s %9.1f ms   rss %6.1f MiB, peak %6.1f MiB\n", p.name, p.ms,
-                 p.rss_mib, p.peak_mib);
+    std::fprintf(stderr, "pipeline: timing: %-18s %9.1f ms   rss %6.1f MiB, peak %6.1f MiB\n",
+                 p.name, p.ms, p.rss_mib, p.peak_mib);
   std::fprintf(stderr, "pipeline: timing: %-18s %9.1f ms\n", "total", total);
 }
 

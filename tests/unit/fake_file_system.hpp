@@ -22,7 +22,9 @@ public:
     m_now += 1'000'000'000;
   }
   // Sets the mtime of an existing file (like `touch -d`).
-  void set_mtime(const std::string& path, std::int64_t mtime_ns) { m_files.at(path).mtime_ns = mtime_ns; }
+  void set_mtime(const std::string& path, std::int64_t mtime_ns) {
+    m_files.at(path).mtime_ns = mtime_ns;
+  }
   void make_unreadable(const std::string& path, int error) {
     FileStat& st = m_files[path];
     st.kind = FileStat::Kind::error;

@@ -2,11 +2,10 @@
 #define CATCH_CONFIG_EXTERNAL_INTERFACES
 #include "temp_dir.hpp"
 
+#include <fmt/format.h>
 #include <stdlib.h>
 
 #include <catch2/catch.hpp>
-#include <fmt/format.h>
-
 #include <exception>
 #include <filesystem>
 

@@ -553,7 +553,9 @@ TEST_CASE("closest_name suggests near names only", "[config]") {
   const std::vector<std::string> keys = {"inputs", "outputs", "deps", "cmd", "cmds"};
   SECTION("one letter off") { CHECK(closest_name("input", keys) == "inputs"); }
   SECTION("a swap") { CHECK(closest_name("ouptuts", keys) == "outputs"); }
-  SECTION("a swap of neighbours is one edit") { CHECK(closest_name("biuld", {"build", "test"}) == "build"); }
+  SECTION("a swap of neighbours is one edit") {
+    CHECK(closest_name("biuld", {"build", "test"}) == "build");
+  }
   SECTION("a tie takes the first") { CHECK(closest_name("cmdx", keys) == "cmd"); }
   SECTION("too far") { CHECK(closest_name("frobnicate", keys).empty()); }
   SECTION("short names allow one edit") {

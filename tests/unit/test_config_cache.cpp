@@ -5,8 +5,6 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
-
-#include "temp_dir.hpp"
 #include <chrono>
 #include <exception>
 #include <filesystem>
@@ -16,6 +14,7 @@
 #include "pipeline/config.hpp"
 #include "pipeline/config_cache.hpp"
 #include "pipeline/hash.hpp"
+#include "temp_dir.hpp"
 
 using namespace pipeline;
 using namespace std::chrono_literals;
@@ -226,7 +225,6 @@ void check_same(const Config& a, const Config& b) {
 }
 
 }  // namespace
-
 
 TEST_CASE("a config comes back from its cache field for field", "[config_cache]") {
   const Config original = parse_rich();

@@ -1,6 +1,5 @@
 // console: the bounded output tail and the file names of job logs.
 #include <catch2/catch.hpp>
-
 #include <set>
 
 #include "pipeline/console.hpp"

@@ -1,11 +1,10 @@
 // executor: whole runs in-process with real processes in a temporary directory —
 // parallel slots, failures and -k, missing outputs, and SIGINT to the parent.
-#include <catch2/catch.hpp>
-
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
@@ -136,7 +135,8 @@ TEST_CASE("a job that succeeds without its output fails naming it", "[executor]"
 
 TEST_CASE("a job that failed after writing its output runs again", "[executor]") {
   TempRoot root;
-  const char* toml = "[tasks.t]\noutputs = [\"half.txt\"]\ncmd = \"echo partial > {output}; test -e ok\"\n";
+  const char* toml =
+      "[tasks.t]\noutputs = [\"half.txt\"]\ncmd = \"echo partial > {output}; test -e ok\"\n";
   RunResult r = run(toml);
   CHECK(r.exit_code == 1);
   CHECK(fs::exists("half.txt"));  // kept for the user to look at, as make does

@@ -1,9 +1,8 @@
 // freshness: the seven rules of SPEC §3, in order, on an in-memory file system
 // with its own clock and a real state database in a temporary directory.
-#include <catch2/catch.hpp>
-
 #include <stdlib.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 
 #include "fake_file_system.hpp"
@@ -58,7 +57,8 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE_METHOD(Fixture, "the rules of SPEC §3 fire in order each with its reason", "[freshness]") {
+TEST_CASE_METHOD(Fixture, "the rules of SPEC §3 fire in order each with its reason",
+                 "[freshness]") {
   auto check = make_state_check(config, plan, fs, state, Force::no);
   fs.write("a.c");
   fs.write("a.h");
@@ -83,11 +83,13 @@ TEST_CASE_METHOD(Fixture, "the rules of SPEC §3 fire in order each with its rea
   }
   SECTION("rule 7: an output edited by hand") {
     fs.write("a.d");
-    CHECK(check->check(compile).reason == "output a.d was changed or replaced after the job wrote it");
+    CHECK(check->check(compile).reason ==
+          "output a.d was changed or replaced after the job wrote it");
   }
   SECTION("rule 5: the command changed") {
-    Config changed = parse_config("Pipeline.toml", "/r",
-                                  std::string(k_file).replace(std::string(k_file).find("cc -c a.c"), 9, "cc -O2 -c a.c"));
+    Config changed = parse_config(
+        "Pipeline.toml", "/r",
+        std::string(k_file).replace(std::string(k_file).find("cc -c a.c"), 9, "cc -O2 -c a.c"));
     Plan plan2 = build_plan(changed);
     auto check2 = make_state_check(changed, plan2, fs, state, Force::no);
     CHECK(check2->check(plan2.jobs[plan2.job_by_id.at("compile")]).reason ==
@@ -105,7 +107,8 @@ TEST_CASE_METHOD(Fixture, "the rules of SPEC §3 fire in order each with its rea
   }
 }
 
-TEST_CASE_METHOD(Fixture, "an input edited while its job runs makes the next run redo it", "[freshness]") {
+TEST_CASE_METHOD(Fixture, "an input edited while its job runs makes the next run redo it",
+                 "[freshness]") {
   auto check = make_state_check(config, plan, fs, state, Force::no);
   fs.write("a.c");
   fs.write("a.h");
@@ -117,7 +120,8 @@ TEST_CASE_METHOD(Fixture, "an input edited while its job runs makes the next run
   CHECK(check->check(compile).reason == "input a.c changed since the last run");
 }
 
-TEST_CASE_METHOD(Fixture, "a job that starts loses its old record until it succeeds", "[freshness]") {
+TEST_CASE_METHOD(Fixture, "a job that starts loses its old record until it succeeds",
+                 "[freshness]") {
   auto check = make_state_check(config, plan, fs, state, Force::no);
   fs.write("a.c");
   fs.write("a.h");
@@ -126,7 +130,8 @@ TEST_CASE_METHOD(Fixture, "a job that starts loses its old record until it succe
   CHECK(check->check(compile).reason == "no successful run of it is recorded");
 }
 
-TEST_CASE_METHOD(Fixture, "an existing tree is adopted when the state is new (rule 4)", "[freshness]") {
+TEST_CASE_METHOD(Fixture, "an existing tree is adopted when the state is new (rule 4)",
+                 "[freshness]") {
   fs.write("a.c");
   fs.write("a.h");
   fs.write("a.o");
@@ -146,15 +151,19 @@ TEST_CASE_METHOD(Fixture, "an existing tree is adopted when the state is new (ru
     fs.write("a.h");
     CHECK(adopt_existing_outputs(config, plan, fs, state) == 0);
   }
-  SECTION("a missing output: not adopted") { CHECK(adopt_existing_outputs(config, plan, fs, state) == 0); }
+  SECTION("a missing output: not adopted") {
+    CHECK(adopt_existing_outputs(config, plan, fs, state) == 0);
+  }
 }
 
 TEST_CASE_METHOD(Fixture, "jobs without files and always-jobs always run", "[freshness]") {
   fs.write("a.c");
   fs.write("a.txt");
   auto check = make_state_check(config, plan, fs, state, Force::no);
-  CHECK(check->check(plan.jobs[plan.job_by_id.at("stamp")]).reason == "it has neither inputs nor outputs");
-  CHECK(check->check(plan.jobs[plan.job_by_id.at("forever")]).reason == "the task has always = true");
+  CHECK(check->check(plan.jobs[plan.job_by_id.at("stamp")]).reason ==
+        "it has neither inputs nor outputs");
+  CHECK(check->check(plan.jobs[plan.job_by_id.at("forever")]).reason ==
+        "the task has always = true");
 }
 
 TEST_CASE("the signature covers what rule 5 lists", "[freshness]") {
@@ -164,7 +173,8 @@ TEST_CASE("the signature covers what rule 5 lists", "[freshness]") {
     return job_signature(config, plan.jobs[0]);
   };
   Hash128 base = signature("cmd = \"echo a\"\noutputs = [\"o\"]\n");
-  CHECK(base == signature("cmd = \"echo a\"\noutputs = [\"o\"]\ndescription = \"not part of it\"\n"));
+  CHECK(base ==
+        signature("cmd = \"echo a\"\noutputs = [\"o\"]\ndescription = \"not part of it\"\n"));
   CHECK(base != signature("cmd = \"echo b\"\noutputs = [\"o\"]\n"));
   CHECK(base != signature("cmd = [\"echo\", \"a\"]\noutputs = [\"o\"]\n"));
   CHECK(base != signature("cmd = \"echo a\"\noutputs = [\"o\", \"p\"]\n"));

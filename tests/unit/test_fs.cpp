@@ -1,9 +1,9 @@
 // fs: lexical path normalisation and the real file system's missing/error split.
 #include <stdlib.h>
 #include <unistd.h>
-#include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <string>

@@ -1,13 +1,11 @@
 // hash: XXH3-128 of files and bytes, and the length-prefixed signature hasher.
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
 #include <catch2/catch.hpp>
-
-#include "temp_dir.hpp"
-
-#include <fmt/format.h>
 #include <cerrno>
 #include <exception>
 #include <filesystem>
@@ -15,6 +13,7 @@
 #include <string>
 
 #include "pipeline/hash.hpp"
+#include "temp_dir.hpp"
 
 using namespace pipeline;
 
@@ -43,7 +42,6 @@ std::string sanity_buffer(std::size_t length) {
 }
 
 }  // namespace
-
 
 TEST_CASE("hash_bytes gives xxHash's published XXH3-128 values", "[state][hash]") {
   const Hash128 empty = hash_bytes("");

@@ -62,7 +62,8 @@ TEST_CASE("file dependencies are found by normalised path", "[plan]") {
   CHECK_FALSE(plan.producer_of("a.c"));
 }
 
-TEST_CASE("selection takes the targets and everything they need with dependencies first", "[plan]") {
+TEST_CASE("selection takes the targets and everything they need with dependencies first",
+          "[plan]") {
   Config config = config_of(k_chain);
   Plan plan = build_plan(config);
   SECTION("a task name") {

@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cerrno>
 #include <chrono>
 #include <exception>
@@ -25,8 +26,6 @@
 #include <thread>
 #include <unordered_map>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "pipeline/runner.hpp"
 #include "pipeline/util/fd.hpp"

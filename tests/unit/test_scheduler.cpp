@@ -8,7 +8,9 @@ using namespace pipeline;
 
 namespace {
 
-JobNeeds needs(int slots, std::vector<std::int64_t> amounts = {}) { return {slots, std::move(amounts)}; }
+JobNeeds needs(int slots, std::vector<std::int64_t> amounts = {}) {
+  return {slots, std::move(amounts)};
+}
 
 }  // namespace
 
@@ -105,7 +107,8 @@ cmd = "true"
 TEST_CASE("resources are checked against [pipeline.resources]", "[scheduler]") {
   SECTION("undeclared") {
     Config config = parse_config("Pipeline.toml", "/r",
-                                 "[pipeline.resources]\nmem_mb = 10\n[tasks.t]\ncmd = \"true\"\nresources = { mem_m = 1 }\n");
+                                 "[pipeline.resources]\nmem_mb = 10\n[tasks.t]\ncmd = "
+                                 "\"true\"\nresources = { mem_m = 1 }\n");
     try {
       check_resources(config);
       FAIL("no error");
@@ -116,12 +119,14 @@ TEST_CASE("resources are checked against [pipeline.resources]", "[scheduler]") {
   }
   SECTION("more than exists") {
     Config config = parse_config("Pipeline.toml", "/r",
-                                 "[pipeline.resources]\nmem_mb = 10\n[tasks.t]\ncmd = \"true\"\nresources = { mem_mb = 11 }\n");
+                                 "[pipeline.resources]\nmem_mb = 10\n[tasks.t]\ncmd = "
+                                 "\"true\"\nresources = { mem_mb = 11 }\n");
     CHECK_THROWS_AS(check_resources(config), ConfigError);
   }
   SECTION("within the totals") {
     Config config = parse_config("Pipeline.toml", "/r",
-                                 "[pipeline.resources]\nmem_mb = 10\n[tasks.t]\ncmd = \"true\"\nresources = { mem_mb = 10 }\n");
+                                 "[pipeline.resources]\nmem_mb = 10\n[tasks.t]\ncmd = "
+                                 "\"true\"\nresources = { mem_mb = 10 }\n");
     CHECK_NOTHROW(check_resources(config));
   }
 }

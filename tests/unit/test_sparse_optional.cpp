@@ -1,6 +1,5 @@
 // SparseOptional: std::optional's behaviour, one pointer wide.
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "pipeline/util/sparse_optional.hpp"

@@ -1,8 +1,7 @@
 // stat_read_ahead: worker threads read stamps in order; whoever asks gets the
 // stamp of exactly the path asked for, in any order, and nothing hangs.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <random>
 
 #include "fake_file_system.hpp"
@@ -38,7 +37,8 @@ TEST_CASE("read-ahead stamps are those of the paths asked for in order", "[stat_
   Files files;
   StatReadAhead ahead(files.fs, files.pointers, 2);
   REQUIRE(ahead.size() == files.names.size());
-  for (std::size_t i = 0; i < files.names.size(); ++i) check_same(ahead.stat(i), files.fs.stat(files.names[i]));
+  for (std::size_t i = 0; i < files.names.size(); ++i)
+    check_same(ahead.stat(i), files.fs.stat(files.names[i]));
 }
 
 TEST_CASE("read-ahead stamps asked for out of order are right too", "[stat_read_ahead]") {
@@ -64,7 +64,8 @@ TEST_CASE("without threads each stamp is read when asked", "[stat_read_ahead]") 
   CHECK(ahead.stat(0).size == 13);
 }
 
-TEST_CASE("a read-ahead destroyed before anything was asked stops its workers", "[stat_read_ahead]") {
+TEST_CASE("a read-ahead destroyed before anything was asked stops its workers",
+          "[stat_read_ahead]") {
   Files files;
   for (int round = 0; round < 20; ++round) {
     StatReadAhead ahead(files.fs, files.pointers, 3);

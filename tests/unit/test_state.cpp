@@ -1,14 +1,12 @@
 // state: the SQLite state database — round trips, batching, damage and rebuilds.
+#include <fmt/format.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <catch2/catch.hpp>
 
-#include "temp_dir.hpp"
-
-#include <fmt/format.h>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <exception>
 #include <filesystem>
@@ -19,6 +17,7 @@
 
 #include "pipeline/error.hpp"
 #include "pipeline/state.hpp"
+#include "temp_dir.hpp"
 
 using namespace pipeline;
 namespace fs = std::filesystem;
@@ -104,7 +103,6 @@ StateDb open_db(const std::string& path) {
 }
 
 }  // namespace
-
 
 TEST_CASE("a new state database is created not rebuilt", "[state]") {
   TempDir dir;

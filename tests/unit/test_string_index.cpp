@@ -1,6 +1,5 @@
 // StringIndex: the flat string -> index table of the plan.
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
 
@@ -15,7 +14,8 @@ TEST_CASE("the string index finds every key it was given and no other", "[string
   StringIndex index;
   SECTION("growing from empty") {}
   SECTION("reserved up front") { index.reserve(keys.size()); }
-  for (std::uint32_t i = 0; i < keys.size(); ++i) CHECK(index.emplace(keys[i], i) == std::pair<std::uint32_t, bool>{i, true});
+  for (std::uint32_t i = 0; i < keys.size(); ++i)
+    CHECK(index.emplace(keys[i], i) == std::pair<std::uint32_t, bool>{i, true});
   CHECK(index.size() == keys.size());
   for (std::uint32_t i = 0; i < keys.size(); ++i) REQUIRE(index.find(keys[i]) == i);
   CHECK(index.emplace(keys[7], 99) == std::pair<std::uint32_t, bool>{7, false});

@@ -15,7 +15,8 @@ public:
   SparseOptional() = default;
   SparseOptional(std::nullopt_t) {}
   SparseOptional(T value) : m_value(std::make_unique<T>(std::move(value))) {}
-  SparseOptional(const SparseOptional& other) : m_value(other ? std::make_unique<T>(*other) : nullptr) {}
+  SparseOptional(const SparseOptional& other)
+      : m_value(other ? std::make_unique<T>(*other) : nullptr) {}
   SparseOptional(SparseOptional&&) noexcept = default;
   SparseOptional& operator=(const SparseOptional& other) {
     if (this != &other) m_value = other ? std::make_unique<T>(*other) : nullptr;
