@@ -39,7 +39,8 @@ constexpr const char* k_file_name = "Pipeline.toml";
 
 struct Options {
   // run options
-  int jobs = -1;  // -1: not given
+  int jobs = -1;          // -1: not given
+  std::string jobs_text;  // -j as written; parse_jobs() turns it into `jobs`
   bool keep_going = false;
   bool dry_run = false;
   bool force = false;
@@ -82,6 +83,20 @@ std::pair<fs::path, std::string> find_file(const Options& options) {
   }
   throw UserError(fmt::format("no {} in {} or any parent directory", k_file_name, cwd.string()),
                   "create one, or name it with -f FILE");
+}
+
+// The value of -j: digits only, at most k_max_jobs; nullopt for anything else. CLI11's
+// own check printed the range of a double (309 digits) for `-j -1` (docs/decisions.md).
+constexpr int k_max_jobs = 1'000'000;
+std::optional<int> parse_jobs(std::string_view text) {
+  if (text.empty() || text.size() > 7) return std::nullopt;
+  int value = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  if (value > k_max_jobs) return std::nullopt;
+  return value;
 }
 
 bool looks_like_override(const std::string& arg) {
@@ -371,6 +386,11 @@ int run_modes_and_targets(Options& options) {
   const bool creates_state = !options.check && !options.list && !options.graph && !read_only;
   Config& config = *new Config(load_pipeline_file(path, shown, root, options, creates_state));
   const std::vector<std::string>& targets = options.args;
+  // An empty file (or one with only [vars]) is most likely a mistake or a fresh start:
+  // say so rather than report "nothing to do" as if something had been checked.
+  if (config.tasks.empty())
+    fmt::print(stderr, "{}: warning: declares no task; add one as [tasks.NAME] with a cmd\n",
+               shown);
 
   // Everything below works relative to the root.
   if (::chdir(root.c_str()) != 0)
@@ -458,9 +478,8 @@ int run_cli(int argc, char** argv) {
   Options options;
   CLI::App app{"pipeline: a declarative, parallel, incremental task runner", "pipeline"};
   app.set_help_flag("-h,--help", "Show this help and exit");
-  app.add_option("-j,--jobs", options.jobs,
-                 "Parallel job slots (default: [pipeline] jobs, else CPUs)")
-      ->check(CLI::NonNegativeNumber);
+  app.add_option("-j,--jobs", options.jobs_text,
+                 "Parallel job slots (default: [pipeline] jobs, else CPUs)");
   app.add_flag("-k,--keep-going", options.keep_going,
                "After a failure, run every job that does not depend on it");
   app.add_flag("-n,--dry-run", options.dry_run,
@@ -511,6 +530,18 @@ int run_cli(int argc, char** argv) {
     fmt::print(stderr, "pipeline: error: {}\nhint: 'pipeline --help' lists the options\n",
                e.what());
     return k_exit_usage;
+  }
+
+  if (!options.jobs_text.empty() || app.count("--jobs") > 0) {
+    std::optional<int> jobs = parse_jobs(options.jobs_text);
+    if (!jobs) {
+      fmt::print(stderr,
+                 "pipeline: error: -j takes a number of job slots from 0 (one per CPU) to {}, "
+                 "not '{}'\n",
+                 k_max_jobs, options.jobs_text);
+      return k_exit_usage;
+    }
+    options.jobs = *jobs;
   }
 
   const int modes = int(options.list) + int(options.check) + int(options.graph) + int(options.why) +
