@@ -444,7 +444,13 @@ void number_jobs(const Config& config, const std::vector<TaskSpec>& specs,
   plan.job_by_id.reserve(total);
   TemplateCache templates;
   std::vector<const Template*> global_env;
-  for (const auto& [name, value] : config.env) global_env.push_back(&templates.parse(value.text));
+  for (const auto& [name, value] : config.env) {
+    try {
+      global_env.push_back(&templates.parse_env(value.text));
+    } catch (const PlaceholderError& e) {
+      throw config.source.error(config.source.position_in(value, e.offset()), e.what(), e.hint());
+    }
+  }
   for (std::uint32_t t = 0; t < specs.size(); ++t) {
     const TaskDecl& task = config.tasks[t];
     Staged& s = staged[t];

@@ -100,9 +100,14 @@ class TemplateCache {
 public:
   // `text` parsed (parse_template); `text` must outlive the cache.
   const Template& parse(const std::string& text);
+  // `text` parsed as an env value: `${NAME}` and `$$` in its literal text are
+  // expanded from pipeline's own environment (env_refs.hpp), once per distinct text.
+  // Throws PlaceholderError at the `$` of a malformed reference.
+  const Template& parse_env(const std::string& text);
 
 private:
   std::unordered_map<std::string_view, Template> m_templates;
+  std::unordered_map<std::string_view, Template> m_env_templates;
 };
 
 // A real job, or a stand-in expanded only to find undefined placeholders.

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "pipeline/env_refs.hpp"
 #include "pipeline/fs.hpp"
 #include "plan_internal.hpp"
 
@@ -215,6 +216,20 @@ const Template& TemplateCache::parse(const std::string& text) {
   return it->second;
 }
 
+const Template& TemplateCache::parse_env(const std::string& text) {
+  auto it = m_env_templates.find(text);
+  if (it != m_env_templates.end()) return it->second;
+  Template t = parse_template(text);
+  for (TemplatePart& part : t.parts) {
+    if (part.kind != TemplatePart::Kind::literal || !has_env_refs(part.text)) continue;
+    auto expanded = expand_env_refs(part.text, process_environment());
+    if (!expanded)
+      throw PlaceholderError(part.offset + expanded.error().offset, 1, expanded.error().message);
+    part.text = std::move(*expanded);
+  }
+  return m_env_templates.emplace(text, std::move(t)).first->second;
+}
+
 TaskExpander::TaskExpander(const Config& config, std::uint32_t task, const TaskSpec& spec,
                            const std::vector<const Template*>& global_env, TemplateCache& cache)
     : m_config(config), m_task(config.tasks[task]), m_spec(spec), m_global_env(global_env) {
@@ -224,7 +239,13 @@ TaskExpander::TaskExpander(const Config& config, std::uint32_t task, const TaskS
   for (const CommandDecl& cmd : m_task.commands)
     for (const LocatedString& part : cmd.parts) m_command_parts.push_back(&cache.parse(part.text));
   if (m_task.dir) m_dir = &cache.parse(m_task.dir->text);
-  for (const auto& [name, value] : m_task.env) m_env.push_back(&cache.parse(value.text));
+  for (const auto& [name, value] : m_task.env) {
+    try {
+      m_env.push_back(&cache.parse_env(value.text));
+    } catch (const PlaceholderError& e) {
+      throw placeholder_error(config, value, e);
+    }
+  }
   if (m_task.stdout_path) m_stdout_path = &cache.parse(m_task.stdout_path->text);
   if (m_task.stderr_path) m_stderr_path = &cache.parse(m_task.stderr_path->text);
 

@@ -707,6 +707,40 @@ cmd = "true"
   CHECK(own.env[1] == EnvList::Entry{"NAME", "b"});
 }
 
+TEST_CASE("${NAME} in env values comes from pipeline's environment", "[plan][env_refs]") {
+  ::setenv("PIPELINE_TEST_PLAN_ENV", "/opt/bin", 1);
+  test::FakeFileSystem fs;
+  SECTION("in [env] and a task's env, beside placeholders; $$ is a dollar") {
+    Config config = config_of(R"(
+[vars]
+tools = "tools/bin"
+[env]
+PATH = "{tools}:${PIPELINE_TEST_PLAN_ENV}"
+[tasks.t]
+env = { PRICE = "$$5 {task} ${PIPELINE_TEST_PLAN_ENV}", SHELL_VAR = "$HOME" }
+cmd = "true"
+)");
+    Plan plan = build_plan(config, fs);
+    const Job& t = job(plan, "t");
+    REQUIRE(t.env.size() == 3);
+    CHECK(t.env[0] == EnvList::Entry{"PATH", "tools/bin:/opt/bin"});
+    CHECK(t.env[1] == EnvList::Entry{"PRICE", "$5 t /opt/bin"});
+    CHECK(t.env[2] == EnvList::Entry{"SHELL_VAR", "$HOME"});
+  }
+  SECTION("a malformed reference is located in the file") {
+    Config config = config_of("[tasks.t]\ncmd = \"true\"\nenv = { P = \"a:${PATH\" }\n");
+    try {
+      build_plan(config, fs);
+      FAIL("expected an error");
+    } catch (const ConfigError& e) {
+      CHECK(e.pos().line == 3);
+      CHECK(e.pos().column == 16);  // the dollar
+      CHECK_THAT(std::string(e.what()), Catch::Contains("without its closing"));
+    }
+  }
+  ::unsetenv("PIPELINE_TEST_PLAN_ENV");
+}
+
 TEST_CASE("deps and dependents are sorted unique and mirror each other", "[plan]") {
   Config config = config_of(k_chain);
   Plan plan = build_plan(config);
