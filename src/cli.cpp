@@ -373,6 +373,8 @@ int list_tasks(const Config& config, const Plan& plan) {
 int run_modes_and_targets(Options& options) {
   if (!options.directory.empty() && ::chdir(options.directory.c_str()) != 0)
     throw UserError(fmt::format("-C {}: {}", options.directory, std::strerror(errno)));
+  // Path targets are taken relative to the directory they were given in (SPEC §2.3).
+  const std::string cwd = fs::current_path().string();
   auto [path, shown] = find_file(options);
   PhaseTimer::instance().mark("find file");
   std::string root = path.parent_path().string();
@@ -409,12 +411,12 @@ int run_modes_and_targets(Options& options) {
   for (const std::string& warning : plan.warnings) fmt::print(stderr, "{}\n", warning);
   check_resources(config);
   if (options.check) {
-    if (!targets.empty()) select_jobs(config, plan, targets);
+    if (!targets.empty()) select_jobs(config, plan, targets, cwd);
     fmt::print("{}: ok ({} tasks, {} jobs)\n", shown, config.tasks.size(), plan.jobs.size());
     return k_exit_ok;
   }
   if (options.list) return list_tasks(config, plan);
-  std::vector<JobIndex> selected = select_jobs(config, plan, targets);
+  std::vector<JobIndex> selected = select_jobs(config, plan, targets, cwd);
   if (options.graph) {
     GraphFormat format = options.format == "mermaid" ? GraphFormat::mermaid
                          : options.format == "json"  ? GraphFormat::json

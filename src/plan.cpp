@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
+#include <filesystem>
 #include <memory>
 #include <unordered_map>
 
@@ -596,8 +598,60 @@ std::vector<JobIndex> all_jobs(const Plan& plan) {
   return topological_closure(plan, roots);
 }
 
+namespace {
+
+// The job that writes the path target `name` (SPEC §2.3): relative to `cwd` first,
+// then to the root; an absolute path relative to the root. Lexical: the root and
+// the cwd come from the same getcwd(), so no symbolic link stands between them.
+std::optional<JobIndex> path_target(const Config& config, const Plan& plan, const std::string& name,
+                                    std::string_view cwd) {
+  namespace stdfs = std::filesystem;
+  const stdfs::path root(config.root);
+  if (!name.empty() && name[0] == '/') {
+    if (config.root.empty()) return std::nullopt;
+    const std::string inside = stdfs::path(name).lexically_normal().lexically_relative(root);
+    if (inside.empty() || inside.starts_with("..")) return std::nullopt;
+    return plan.producer_of(normalize_path(inside));
+  }
+  if (!cwd.empty() && !config.root.empty()) {
+    const std::string from_root = stdfs::path(cwd).lexically_normal().lexically_relative(root);
+    if (!from_root.empty() && from_root != ".")
+      if (auto p = plan.producer_of(normalize_path(from_root + "/" + name))) return p;
+  }
+  return plan.producer_of(normalize_path(name));
+}
+
+// The hint for an unknown target written NAME=VALUE: NAME is not a declared var.
+std::string override_hint(const Config& config, const std::string& target) {
+  const std::size_t eq = target.find('=');
+  if (eq == std::string::npos || eq == 0) return {};
+  const std::string name = target.substr(0, eq);
+  if (!std::all_of(name.begin(), name.end(),
+                   [](char c) { return c == '_' || std::isalnum(static_cast<unsigned char>(c)); }))
+    return {};
+  std::vector<std::string> vars;
+  for (const auto& [var, value] : config.vars) vars.push_back(var);
+  std::string closest = closest_name(name, vars);
+  if (closest.empty()) {
+    // Case is the commonest slip (CFLAGS for cflags), and too many edits for a short name.
+    for (const std::string& var : vars)
+      if (std::equal(var.begin(), var.end(), name.begin(), name.end(),
+                     [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
+        closest = var;
+  }
+  if (!closest.empty())
+    return fmt::format("'{}' is not a var: did you mean the var '{}' ({}={})?", name, closest,
+                       closest, target.substr(eq + 1));
+  if (vars.empty())
+    return fmt::format("NAME=VALUE overrides a var of [vars], and this file declares none");
+  return fmt::format("NAME=VALUE overrides a var of [vars]; '{}' is not one of them ({})", name,
+                     join(vars, ", "));
+}
+
+}  // namespace
+
 std::vector<JobIndex> select_jobs(const Config& config, const Plan& plan,
-                                  const std::vector<std::string>& targets) {
+                                  const std::vector<std::string>& targets, std::string_view cwd) {
   std::vector<std::string> names = targets;
   if (names.empty()) {
     if (config.settings.default_targets.empty()) return all_jobs(plan);
@@ -610,12 +664,19 @@ std::vector<JobIndex> select_jobs(const Config& config, const Plan& plan,
       roots.insert(roots.end(), jobs.begin(), jobs.end());
     } else if (auto job = plan.job_by_id.find(name)) {
       roots.push_back(*job);
-    } else if (auto p = plan.producer_of(normalize_path(name))) {
+    } else if (auto p = path_target(config, plan, name, cwd)) {
       roots.push_back(*p);
     } else {
+      std::string hint = override_hint(config, name);
+      if (!hint.empty())
+        throw UserError(
+            fmt::format("unknown target '{}': not a task, a job id, an output of any job, "
+                        "nor an override of a declared var",
+                        name),
+            hint);
       std::vector<std::string> candidates;
       for (const TaskDecl& task : config.tasks) candidates.push_back(task.name);
-      std::string hint = did_you_mean(name, candidates);
+      hint = did_you_mean(name, candidates);
       if (hint.empty()) hint = "'pipeline --list' shows the tasks";
       throw UserError(
           fmt::format("unknown target '{}': not a task, a job id or an output of any job", name),

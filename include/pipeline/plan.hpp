@@ -129,10 +129,14 @@ Plan build_plan(const Config& config);
 
 // The selected jobs of SPEC §2 for `targets` (task names, job ids or output paths;
 // empty: `[pipeline] default`, else every task), with every job they depend on,
-// in a topological order (dependencies first). Throws UserError for an unknown
-// target, with a suggestion.
+// in a topological order (dependencies first). A path target is taken relative to
+// `cwd` (the absolute directory the targets were given in; empty: the root) first,
+// then relative to the root; an absolute one relative to the root (SPEC §2.3).
+// Throws UserError for an unknown target, with a suggestion (for a NAME=VALUE whose
+// NAME is not a var: the var it was likely meant for).
 std::vector<JobIndex> select_jobs(const Config& config, const Plan& plan,
-                                  const std::vector<std::string>& targets);
+                                  const std::vector<std::string>& targets,
+                                  std::string_view cwd = {});
 // Every job, in topological order.
 std::vector<JobIndex> all_jobs(const Plan& plan);
 
