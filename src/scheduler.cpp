@@ -116,7 +116,7 @@ std::optional<JobIndex> Scheduler::next() {
   return std::nullopt;
 }
 
-JobIndex Scheduler::take(const Key& key) {
+JobIndex Scheduler::take(Key key) {
   const JobNeeds& needs = m_needs.at(key.job);
   m_queue.erase(key);
   m_blocked.erase({key.seq, key.job});

@@ -72,6 +72,7 @@ std::optional<TemplatePart> scan_placeholder(std::string_view text, std::size_t 
         return std::nullopt;
       }
       part.index = index;
+      part.index_text = std::string(text.substr(i + 1, j - i - 1));
       i = j + 1;
       break;
     }
@@ -112,7 +113,7 @@ std::string placeholder_source(const TemplatePart& part) {
     s += part.member;
   }
   if (part.index >= 0) {
-    s += fmt::format("[{}]", part.index);
+    s += fmt::format("[{}]", part.index_text);
   }
   if (part.has_regex) {
     s += ':';

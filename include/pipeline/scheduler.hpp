@@ -63,7 +63,8 @@ private:
     }
   };
   bool fits(const JobNeeds& needs, const JobNeeds& available) const;
-  JobIndex take(const Key& key);
+  // By value: callers pass a reference into m_queue, which take() erases.
+  JobIndex take(Key key);
 
   JobNeeds m_free;
   std::set<Key> m_queue;

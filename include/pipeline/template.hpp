@@ -21,9 +21,10 @@ struct TemplatePart {
   // literal: the text ({{ and }} already turned into single braces).
   // placeholder: the name before any '.', '[' or ':' ("inputs", "frame", "raw").
   std::string text;
-  std::string member;  // `{inputs.NAME}` -> "NAME"; empty otherwise
-  long index = -1;     // `{inputs[N]}` -> N; -1 otherwise
-  std::string regex;   // `{name:REGEX}` -> "REGEX" (wildcards in paths)
+  std::string member;      // `{inputs.NAME}` -> "NAME"; empty otherwise
+  long index = -1;         // `{inputs[N]}` -> N (capped, see index_text); -1 otherwise
+  std::string index_text;  // N as written, for messages (a capped index misprints)
+  std::string regex;       // `{name:REGEX}` -> "REGEX" (wildcards in paths)
   bool has_regex = false;
   std::size_t offset = 0;  // byte offset of the part in the source text
   std::size_t length = 0;  // byte length in the source text

@@ -239,6 +239,11 @@ TEST_CASE("undefined_placeholder shows the placeholder as written", "[template]"
     const PlaceholderError e = undefined_placeholder(t.parts[0], "the task has 1 output");
     CHECK(std::string(e.what()) == "undefined placeholder '{outputs[3]}': the task has 1 output");
   }
+  SECTION("with an index too large to be stored") {
+    const Template t = parse_template("{inputs[1000000000]}");
+    const PlaceholderError e = undefined_placeholder(t.parts[0]);
+    CHECK(std::string(e.what()) == "undefined placeholder '{inputs[1000000000]}'");
+  }
   SECTION("with a member") {
     const Template t = parse_template("x {inputs.tabel}");
     const PlaceholderError e = undefined_placeholder(t.parts[1]);
