@@ -305,14 +305,27 @@ int clean_outputs(const Config& config, const Plan& plan, const Options& options
                   const std::vector<JobIndex>& jobs) {
   FileSystem& fs = real_file_system();
   std::size_t removed = 0;
+  // SPEC §2: --clean never deletes outside the root, nor through a symbolic link
+  // leading out of it; such outputs are listed as left alone.
+  std::vector<std::string> outside;
+  auto deletable = [&](const std::string& out) {
+    if (is_inside_root(out)) return true;
+    if (fs.stat(out).exists()) outside.push_back(out);
+    return false;
+  };
+  auto report_outside = [&] {
+    for (const std::string& out : outside)
+      fmt::print(stderr, "pipeline: left {}: it is outside the root\n", out);
+  };
   if (options.dry_run) {
     for (JobIndex j : jobs)
       for (const std::string& out : plan.jobs[j].outputs)
-        if (fs.stat(out).exists()) {
+        if (deletable(out) && fs.stat(out).exists()) {
           fmt::print("would remove {}\n", out);
           ++removed;
         }
     fmt::print("pipeline: {} file{} would be removed\n", removed, removed == 1 ? "" : "s");
+    report_outside();
     return k_exit_ok;
   }
   std::optional<RunLock> lock;
@@ -320,6 +333,7 @@ int clean_outputs(const Config& config, const Plan& plan, const Options& options
   int status = k_exit_ok;
   for (JobIndex j : jobs) {
     for (const std::string& out : plan.jobs[j].outputs) {
+      if (!deletable(out)) continue;
       int err = fs.remove_file(out);
       if (err == 0) {
         ++removed;
@@ -333,6 +347,7 @@ int clean_outputs(const Config& config, const Plan& plan, const Options& options
   }
   state.flush();
   fmt::print("pipeline: removed {} file{}\n", removed, removed == 1 ? "" : "s");
+  report_outside();
   return status;
 }
 

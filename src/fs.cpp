@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
+#include <cstdlib>
 #include <vector>
 
 namespace pipeline {
@@ -176,6 +177,31 @@ private:
 FileSystem& real_file_system() {
   static RealFileSystem fs;
   return fs;
+}
+
+bool is_inside_root(const std::string& path) {
+  const std::string normal = normalize_path(path);
+  if (normal.starts_with('/') || normal == ".." || normal.starts_with("../")) return false;
+  char* root = ::realpath(".", nullptr);
+  if (!root) return false;
+  const std::string root_real(root);
+  std::free(root);
+  // The file itself may be a symbolic link (deleting one removes the link, which is
+  // inside); its directory, resolved, is what must lie under the root.
+  std::string dir(parent_dir(normal));
+  if (dir.empty()) return true;
+  char* resolved = ::realpath(dir.c_str(), nullptr);
+  while (!resolved) {
+    // A directory that does not exist yet holds nothing to delete; look at its parent.
+    if (errno != ENOENT) return false;
+    dir = std::string(parent_dir(dir));
+    if (dir.empty()) return true;
+    resolved = ::realpath(dir.c_str(), nullptr);
+  }
+  const std::string real(resolved);
+  std::free(resolved);
+  return real == root_real || (real.starts_with(root_real) && real[root_real.size()] == '/') ||
+         root_real == "/";
 }
 
 std::string normalize_path(std::string_view path) {

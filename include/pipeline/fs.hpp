@@ -43,6 +43,12 @@ public:
 // The real file system.
 FileSystem& real_file_system();
 
+// True if `path` (relative to the root, the current directory) names a place inside
+// the root also after the symbolic links of its directories are followed: not
+// absolute, not "../...", and its deepest existing directory resolves under the
+// root. What --clean may delete (SPEC §2); a path that cannot be resolved is outside.
+bool is_inside_root(const std::string& path);
+
 // Lexically normalised relative path: "./a//b/../c" -> "a/c"; keeps a leading "../"
 // and absolute paths absolute; "" and "." become ".".
 std::string normalize_path(std::string_view path);
