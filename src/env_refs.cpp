@@ -16,8 +16,7 @@ bool is_name_char(char c) { return is_name_start(c) || (c >= '0' && c <= '9'); }
 
 bool has_env_refs(std::string_view text) { return text.find('$') != std::string_view::npos; }
 
-Expected<std::string, EnvRefError> expand_env_refs(std::string_view text,
-                                                   const EnvLookup& lookup) {
+Expected<std::string, EnvRefError> expand_env_refs(std::string_view text, const EnvLookup& lookup) {
   std::string out;
   out.reserve(text.size());
   std::size_t i = 0;
@@ -48,10 +47,9 @@ Expected<std::string, EnvRefError> expand_env_refs(std::string_view text,
     for (const char c : name) valid = valid && is_name_char(c);
     if (!valid)
       return unexpected(EnvRefError{
-          dollar,
-          fmt::format("'${{{}}}' is not a variable of the environment: a name is letters, "
-                      "digits and '_' (write $$ for a '$')",
-                      name)});
+          dollar, fmt::format("'${{{}}}' is not a variable of the environment: a name is letters, "
+                              "digits and '_' (write $$ for a '$')",
+                              name)});
     if (const char* value = lookup(name)) out.append(value);
     i = close + 1;
   }
