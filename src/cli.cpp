@@ -26,6 +26,7 @@
 #include "pipeline/graph.hpp"
 #include "pipeline/lock.hpp"
 #include "pipeline/plan.hpp"
+#include "pipeline/preflight.hpp"
 #include "pipeline/scheduler.hpp"
 #include "pipeline/state.hpp"
 #include "pipeline/util/phase_timer.hpp"
@@ -385,6 +386,43 @@ int list_tasks(const Config& config, const Plan& plan) {
   return k_exit_ok;
 }
 
+// How many missing inputs and dirs are shown as errors; the rest are counted.
+constexpr std::size_t k_problems_shown = 10;
+
+// SPEC §3: the missing inputs and dirs of `jobs`, each printed as a located error.
+// Returns whether there was any.
+bool report_missing(const Config& config, const Plan& plan, const PreflightProblems& problems) {
+  if (problems.empty()) return false;
+  std::fflush(stdout);
+  const std::vector<ConfigError> errors =
+      describe_problems(config, plan, problems, real_file_system(), k_problems_shown);
+  for (const ConfigError& error : errors) fmt::print(stderr, "{}\n", format_error(error));
+  const std::size_t all = problems.missing_inputs.size() + problems.missing_dirs.size();
+  if (all > errors.size())
+    fmt::print(stderr, "pipeline: error: and {} more missing input{} or dir{}\n",
+               all - errors.size(), all - errors.size() == 1 ? "" : "s",
+               all - errors.size() == 1 ? "" : "s");
+  return true;
+}
+
+// The check a run makes before its first job starts (ExecutorOptions::before_first_start):
+// without -k a missing input or dir starts nothing (exit 2); with -k those jobs are
+// skipped. The stamps are the ones the freshness check read ahead.
+StartGate check_before_start(const Config& config, const Plan& plan,
+                             const std::vector<JobIndex>& selected, FreshnessCheck& freshness,
+                             KeepGoing keep_going) {
+  const PreflightProblems problems = preflight(
+      plan, selected, real_file_system(),
+      [&](JobIndex j, std::size_t input) { return freshness.input_stat(plan.jobs[j], input); });
+  StartGate gate;
+  if (!report_missing(config, plan, problems)) return gate;
+  if (keep_going == KeepGoing::yes)
+    gate.skip = skip_reasons(plan, problems);
+  else
+    gate.abort = true;
+  return gate;
+}
+
 int run_modes_and_targets(Options& options) {
   if (!options.directory.empty() && ::chdir(options.directory.c_str()) != 0)
     throw UserError(fmt::format("-C {}: {}", options.directory, std::strerror(errno)));
@@ -426,7 +464,13 @@ int run_modes_and_targets(Options& options) {
   for (const std::string& warning : plan.warnings) fmt::print(stderr, "{}\n", warning);
   check_resources(config);
   if (options.check) {
-    if (!targets.empty()) select_jobs(config, plan, targets, cwd);
+    const std::vector<JobIndex> checked =
+        targets.empty() ? all_jobs(plan) : select_jobs(config, plan, targets, cwd);
+    FileSystem& fs = real_file_system();
+    if (report_missing(config, plan, preflight(plan, checked, fs, [&](JobIndex j, std::size_t i) {
+                         return fs.stat(plan.jobs[j].inputs[i]);
+                       })))
+      return k_exit_usage;
     fmt::print("{}: ok ({} tasks, {} jobs)\n", shown, config.tasks.size(), plan.jobs.size());
     return k_exit_ok;
   }
@@ -470,6 +514,9 @@ int run_modes_and_targets(Options& options) {
   exec.state_dir = config.settings.state_dir;
   exec.run_id = new_run_id();
   exec.kill_grace = config.settings.kill_grace;
+  exec.before_first_start = [&, keep_going = exec.keep_going] {
+    return check_before_start(config, plan, selected, *freshness, keep_going);
+  };
   exec.expected_ms = expected_durations(plan, selected, state);
   PhaseTimer::instance().mark("expected durations");
   if (!read_only) {

@@ -262,7 +262,9 @@ void Console::job_ended(const JobEnd& end) {
   }
 
   std::string line = fmt::format("[{}/{}] ", m_done, m_total);
-  if (failed) {
+  if (end.status == JobStatus::skipped) {
+    line += fmt::format("{} {} ({})", paint("skipped", "1;33"), end.job->id, end.detail);
+  } else if (failed) {
     line += fmt::format("{} {} ({}, {})", paint("FAILED", "1;31"), end.job->id, end.detail,
                         seconds(end.duration));
   } else {
@@ -288,15 +290,17 @@ void Console::summary(const RunCounts& counts, std::chrono::milliseconds elapsed
   m_running.clear();
   if (dry_run && m_why) return;
   if (dry_run) {
-    if (counts.ran == 0)
+    if (counts.ran == 0 && counts.skipped == 0)
       fmt::print(m_out, "pipeline: nothing to do ({} up to date)\n", counts.up_to_date);
     else
-      fmt::print(m_out, "pipeline: {} job{} would run, {} up to date\n", counts.ran,
-                 counts.ran == 1 ? "" : "s", counts.up_to_date);
+      fmt::print(m_out, "pipeline: {} job{} would run, {} up to date{}\n", counts.ran,
+                 counts.ran == 1 ? "" : "s", counts.up_to_date,
+                 counts.skipped ? fmt::format(", {} skipped", counts.skipped) : "");
     std::fflush(m_out);
     return;
   }
-  if (counts.ran == 0 && counts.failed == 0 && counts.not_started == 0 && !interrupted) {
+  if (counts.ran == 0 && counts.failed == 0 && counts.not_started == 0 && counts.skipped == 0 &&
+      !interrupted) {
     fmt::print(m_out, "pipeline: nothing to do ({} up to date)\n", counts.up_to_date);
     std::fflush(m_out);
     return;
@@ -305,11 +309,16 @@ void Console::summary(const RunCounts& counts, std::chrono::milliseconds elapsed
                                  interrupted ? "interrupted: " : "", counts.ran, counts.up_to_date);
   if (counts.failed)
     line += fmt::format(", {}", paint(fmt::format("{} failed", counts.failed), "1;31"));
+  if (counts.skipped)
+    line += fmt::format(", {}", paint(fmt::format("{} skipped", counts.skipped), "1;33"));
   if (counts.not_started) line += fmt::format(", {} not started", counts.not_started);
   line += fmt::format(" ({})\n", seconds(elapsed));
   for (std::size_t i = 0; i < m_failures.size(); ++i) {
     const JobEnd& f = m_failures[i];
-    line += fmt::format("{} {}: {}", paint("failed", "1;31"), f.job->id, f.detail);
+    if (f.status == JobStatus::skipped)
+      line += fmt::format("{} {}: {}", paint("skipped", "1;33"), f.job->id, f.detail);
+    else
+      line += fmt::format("{} {}: {}", paint("failed", "1;31"), f.job->id, f.detail);
     if (!f.log_path.empty()) line += fmt::format(" (log: {})", f.log_path);
     line += '\n';
     if (m_mode == OutputMode::quiet || m_failures.size() > 1) {

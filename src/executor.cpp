@@ -141,12 +141,13 @@ public:
       uv_loop_close(&m_loop);
     }
     if (m_options.dry_run == DryRun::no) save_state(FreshnessCheck::Due::now);
+    if (m_aborted) return k_exit_usage;
     m_counts.not_started = m_schedule.unfinished();
     m_console.summary(m_counts, duration_cast<milliseconds>(Clock::now() - start),
                       m_options.dry_run == DryRun::yes, m_signal != 0);
     if (m_signal == SIGINT) return k_exit_sigint;
     if (m_signal != 0) return k_exit_sigterm;
-    return m_counts.failed || m_state_error ? k_exit_job_failed : k_exit_ok;
+    return m_counts.failed || m_counts.skipped || m_state_error ? k_exit_job_failed : k_exit_ok;
   }
 
   void on_output(ProcessId id, std::string_view data) override {
@@ -192,8 +193,13 @@ private:
       auto next = m_scheduler.next();
       if (!next) break;
       auto reason = m_reasons.find(*next);
-      start_job(*next, std::move(reason->second));
+      std::string why = std::move(reason->second);
       m_reasons.erase(reason);
+      if (!pass_gate(*next)) {
+        m_scheduler.release(*next);
+        continue;
+      }
+      start_job(*next, std::move(why));
     }
     if (m_options.dry_run == DryRun::no && m_active.empty() &&
         (m_stopping || m_scheduler.waiting() == 0))
@@ -219,10 +225,44 @@ private:
     m_scheduler.add(j, m_priority[j], m_needs[j]);
   }
 
+  // SPEC §3, missing inputs (issue 13): the gate is asked once, at the first job
+  // that would start. False for a job that must not start: the run is aborted (no
+  // job started), or this job is skipped, which blocks its dependents like a failure.
+  bool pass_gate(JobIndex j) {
+    if (!m_gate_asked) {
+      m_gate_asked = true;
+      if (m_options.before_first_start) m_gate = m_options.before_first_start();
+      if (m_gate.abort) m_aborted = m_stopping = true;
+    }
+    if (m_aborted) return false;
+    auto skip = m_gate.skip.find(j);
+    if (skip == m_gate.skip.end()) return true;
+    JobEnd end;
+    end.job = &m_plan.jobs[j];
+    end.status = JobStatus::skipped;
+    end.detail = skip->second;
+    m_console.job_ended(end);
+    ++m_counts.skipped;
+    m_schedule.finish(j, false);
+    return false;
+  }
+
   // -n and --why: every selected job's predicted verdict, in the order jobs would run.
   void dry_run() {
     std::vector<Verdict> verdicts = predict(m_plan, m_selected, m_freshness);
+    // Skipped jobs (-k with a missing input) block their dependents: not started.
+    std::vector<bool> blocked(m_plan.jobs.size(), false);
     for (JobIndex j : m_selected) {
+      if (verdicts[j].run && !pass_gate(j)) {
+        if (m_aborted) return;
+        blocked[j] = true;
+        continue;
+      }
+      const JobList& deps = m_plan.jobs[j].deps;
+      if (std::any_of(deps.begin(), deps.end(), [&](JobIndex d) { return blocked[d]; })) {
+        blocked[j] = true;
+        continue;
+      }
       if (verdicts[j].run) {
         ++m_counts.ran;
         m_console.would_run(m_plan.jobs[j], verdicts[j].reason);
@@ -269,6 +309,11 @@ private:
     };
     for (const std::string& out : job.outputs)
       if (auto err = make_parent(out); !err.empty()) return err;
+    // A `dir` that a job writes into passed the preflight (issue 13) even if that job
+    // has not run yet: create it rather than depend on the order jobs start in.
+    if (!job.dir.empty())
+      if (int err = fs.make_dirs(job.dir); err != 0)
+        return fmt::format("cannot create directory {}: {}", job.dir, strerror(err));
     auto open_redirect = [&](const std::string& path, Fd& fd) -> std::string {
       if (path.empty()) return {};
       if (auto err = make_parent(path); !err.empty()) return err;
@@ -513,6 +558,9 @@ private:
   bool m_log_dir_made = false;
   bool m_closed = false;
   bool m_state_error = false;
+  bool m_gate_asked = false;  // pass_gate()
+  bool m_aborted = false;
+  StartGate m_gate;
   uv_loop_t m_loop{};
   std::unique_ptr<ProcessRunner> m_runner;
   std::unique_ptr<Signal> m_sigint;

@@ -141,6 +141,12 @@ public:
     return {false, std::move(reason)};
   }
 
+  FileStat input_stat(const Job& job, std::size_t input) override {
+    const JobIndex j = index_of(job);
+    if (!m_read_ahead || m_first_path[j] == k_not_read_ahead) return m_fs.stat(job.inputs[input]);
+    return m_read_ahead->stat(m_first_path[j] + job.outputs.size() + input);
+  }
+
   void job_starting(const Job& job) override {
     m_started_in_run[index_of(job)] = true;
     std::vector<FileRecord> inputs;

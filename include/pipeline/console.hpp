@@ -52,6 +52,7 @@ struct JobEnd {
 
 struct RunCounts {
   std::size_t ran = 0, up_to_date = 0, failed = 0, not_started = 0;
+  std::size_t skipped = 0;  // never started: a missing input or dir (-k)
 };
 
 class Console {

@@ -5,7 +5,9 @@
 // retries and SIGINT/SIGTERM, and tells the console. Returns the exit code.
 
 #include <chrono>
+#include <functional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "pipeline/config.hpp"
@@ -17,6 +19,12 @@ namespace pipeline {
 
 enum class KeepGoing { no, yes };
 enum class DryRun { no, yes };
+
+// What the check before the first start decided (cli.cpp runs preflight.hpp's).
+struct StartGate {
+  bool abort = false;  // start nothing: the run ends with exit 2 (the check printed why)
+  std::unordered_map<JobIndex, std::string> skip;  // jobs that must not start -> why
+};
 
 struct ExecutorOptions {
   int slots = 1;  // job slots (-j), at least 1
@@ -32,6 +40,11 @@ struct ExecutorOptions {
   // line; else once a minute, counted from the last job that ended. 0: never.
   std::chrono::milliseconds tick_interval{0};
   enum class TickFrom { start, last_job_end } tick_from = TickFrom::start;
+  // Asked once, just before the first job would start (in a dry run: once some job
+  // would run), so that a run with nothing to do never pays for it (SPEC §3: missing
+  // inputs are found before anything runs). Skipped jobs end as `skipped` and their
+  // dependents never start. Unset: nothing is checked.
+  std::function<StartGate()> before_first_start;
 };
 
 // Runs `selected` (in topological order) and returns the exit code of SPEC §2.2.

@@ -28,6 +28,11 @@ public:
   // Whether `job` must run now, by the first of SPEC §3's rules that holds. Called
   // when the job becomes ready, so the jobs it depends on have already finished.
   virtual Verdict check(const Job& job) = 0;
+  // The stat of input `input` of `job` as check() reads it while nothing this job
+  // depends on has run: from the stamps read ahead when there are thousands. For the
+  // check for missing inputs before the first job starts (preflight.hpp), which then
+  // reads no file a second time.
+  virtual FileStat input_stat(const Job& job, std::size_t input) = 0;
   // The job is about to start: its input stamps are read now (an input edited
   // while the job runs makes the next run redo it), and its old record is dropped
   // (a job that never finishes must not keep looking done).

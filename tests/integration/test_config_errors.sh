@@ -37,6 +37,7 @@ cmd = "echo {greeting} > {output}"
 [tasks.all]
 deps = ["make"]
 TOML
+echo in >in.txt  # a missing input would be an error too (SPEC §3)
 run_pipeline_split --check
 expect_rc 0
 expect_no_file out.txt

@@ -31,9 +31,14 @@ public:
     st.error = error;
   }
 
+  // A path that is the parent of a written file is a directory.
   FileStat stat(const std::string& path) override {
     auto it = m_files.find(path);
-    return it == m_files.end() ? FileStat{} : it->second;
+    if (it != m_files.end()) return it->second;
+    auto below = m_files.lower_bound(path + "/");
+    if (below != m_files.end() && below->first.starts_with(path + "/"))
+      return FileStat{FileStat::Kind::directory, 0, 0, 0, 0};
+    return FileStat{};
   }
   int make_dirs(const std::string&) override { return 0; }
   int remove_file(const std::string& path) override { return m_files.erase(path) ? 0 : 2; }
