@@ -16,9 +16,12 @@ import statistics
 import sys
 from collections import OrderedDict, defaultdict
 
-TOOLS = ["pipeline", "pipeline-other", "ninja", "make", "snakemake", "floor"]
-LABEL = {"pipeline": "**pipeline**", "pipeline-other": "pipeline, other form", "ninja": "ninja", "make": "GNU make",
-         "snakemake": "Snakemake", "floor": "floor (posix_spawn)"}
+TOOLS = ["pipeline", "pipeline-other", "pipeline-sh", "ninja", "make", "snakemake", "floor"]
+LABEL = {"pipeline": "**pipeline**", "pipeline-other": "pipeline, other form",
+         "pipeline-sh": "pipeline, every line through /bin/sh (PIPELINE_DIRECT_EXEC=0)",
+         "ninja": "ninja", "make": "GNU make", "snakemake": "Snakemake",
+         "floor": "floor (posix_spawn)"}
+OPTIONAL = ("pipeline-other", "pipeline-sh")  # not listed as "skipped" where they did not run
 PEERS = ["ninja", "make"]
 FORM_TEXT = {"explicit": "explicit, one [tasks.NAME_I] per job",
              "wildcard": "wildcard, one task whose inputs are src/{name}.txt"}
@@ -232,7 +235,7 @@ def main():
                      f"| {fmt_ratio(rw)} | {fmt_time(s['cpu'])} | {fmt_ratio(rc)} | "
                      f"{fmt_mib(s['rss'])} | {s['n']} |")
         for t in skipped:
-            if t != "pipeline-other":
+            if t not in OPTIONAL:
                 L.append(f"| {LABEL[t]} | skipped | | | | | | 0 |")
         extra = list(notes.get(case, [])) if case != w else []
         last_of_workload = [c for c, (w2, _) in cases.items() if w2 == w][-1] == case
@@ -249,10 +252,11 @@ def main():
   `Pipeline.toml`, `build.ninja`, `Makefile` (a static pattern rule over an explicit
   list, built-in rules off), `Snakefile` (one wildcard rule) and the command list of the
   floor. Every tool runs with `-j2` and its output to a file.
-* Commands are written as a user of each tool would: pipeline runs an argv without a
-  shell (`cmd = ["touch", "{output}"]`); ninja runs every command through `/bin/sh -c`;
-  make runs a simple command directly and the rest through `/bin/sh`; Snakemake runs
-  bash; the floor (`bench/floor.c`) runs the argv with `posix_spawnp`, at most two at a
+* Commands are written as a user of each tool would, and pipeline gets make's lines:
+  `cmd = "touch {output}"`, which pipeline, like make, runs without a shell when the
+  line has no shell syntax (*pipeline, every line through /bin/sh* is the same run
+  with `PIPELINE_DIRECT_EXEC=0`); ninja runs every command through `/bin/sh -c`;
+  Snakemake runs bash; the floor (`bench/floor.c`) runs the argv with `posix_spawnp`, at most two at a
   time, and does nothing else (no graph, no state, no output capture) — the lower
   bound of running these jobs. In W2 the floor runs the chain one at a time, in order.
 * `bench/measure.c` runs each command like `/usr/bin/time -f "%e %U %S %M"` (the same

@@ -16,6 +16,9 @@
 #   W6 first full build of 10,000 copy jobs at -j2 (outputs and tool state removed)
 #   W7 (pipeline only) W1's jobs alone, and beside W3's largest plan (not selected)
 #   W8 (pipeline only) two jobs sleeping 3 s: pipeline's CPU while it waits
+# pipeline gets make's command lines (cmd = "touch {output}"), which it runs without
+# the shell like make; in W1, W2, W4 and W6 it also runs with PIPELINE_DIRECT_EXEC=0
+# ("pipeline-sh": every line through /bin/sh), to show what that buys.
 # The tools run alternately (rotated each repetition: A B C, B C A, ...); the report
 # gives the median wall time, the median CPU (user+sys of the whole process tree)
 # and the median peak RSS, and each tool's ratio to pipeline.
@@ -165,6 +168,8 @@ run_one() {
   case $tool in
     pipeline) cmd=("$PIPELINE" -j2 "${PIPELINE_ARGS[@]}") ;;
     pipeline-other) cmd=("$PIPELINE" -j2) dir=$dir.other ;;
+    # The same lines, every one through /bin/sh (what running simple ones directly buys)
+    pipeline-sh) cmd=(env PIPELINE_DIRECT_EXEC=0 "$PIPELINE" -j2 "${PIPELINE_ARGS[@]}") ;;
     ninja) cmd=(ninja -j2) ;;
     make) cmd=(make -j2) ;;
     snakemake) cmd=(snakemake -j2) ;;
@@ -231,6 +236,7 @@ run_build_workload() { # W SIZE CASE TITLE RUNS FLOOR_J WARMUP
   skip_note "$w" "$case" "$size"
   FLOOR_ARGS=(-j"$floor_j" floor.cmds)
   mapfile -t ts < <(tools_for "$w" "$size")
+  ts+=(pipeline-sh)
   local rep_start
   for ((rep = 1 - warmup; rep <= runs; rep++)); do
     rep_start=$(date +%s)
@@ -326,6 +332,7 @@ if want w4; then
   mkdir "$work/w4-pristine"
   (cd "$dir/src" && cp -p "${touched[@]/%/.log}" "$work/w4-pristine/")
   mapfile -t ts < <(tools_for w4 "$W4_FILES")
+  ts+=(pipeline-sh)
   for ((rep = 1; rep <= RUNS_SLOW; rep++)); do
     for t in $(rotated "${ts[@]}" "$rep"); do
       rm -rf "$dir/out"

@@ -459,7 +459,9 @@ int run_modes_and_targets(Options& options) {
     opening =
         std::async(std::launch::async, lock_and_open_state, std::cref(config), std::cref(options));
 
-  Plan& plan = *new Plan(build_plan(config));
+  // PIPELINE_DIRECT_EXEC=0 runs every string command through the shell (bench/ measures
+  // what running simple ones directly buys).
+  Plan& plan = *new Plan(build_plan(config, plan_options_from_environment()));
   PhaseTimer::instance().mark("plan");
   for (const std::string& warning : plan.warnings) fmt::print(stderr, "{}\n", warning);
   check_resources(config);

@@ -1,4 +1,5 @@
-// config values: durations and "did you mean" suggestions (SPEC §1.1).
+// config values: durations, "did you mean" suggestions and the default shell
+// (SPEC §1.1).
 
 #include <fmt/format.h>
 
@@ -23,6 +24,11 @@ constexpr Unit k_units[] = {
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 }  // namespace
+
+const std::vector<std::string>& default_shell() {
+  static const std::vector<std::string> shell{"/bin/sh", "-ec"};
+  return shell;
+}
 
 std::optional<Duration> parse_duration(std::string_view text) {
   if (text.empty()) {

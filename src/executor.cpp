@@ -342,7 +342,9 @@ private:
   void start_command(ActiveJob& a) {
     const Job& job = m_plan.jobs[a.job];
     ProcessSpec spec;
-    spec.argv = job.commands[a.command].argv;
+    const JobCommand& command = job.commands[a.command];
+    spec.argv = command.argv;
+    if (command.kind == JobCommand::Kind::direct) spec.shell_equivalent = command.shell_argv();
     spec.cwd = job.dir;
     spec.env = job.env.empty() ? m_base_env : environment_for(job);
     spec.console = m_config.tasks[job.task].console;

@@ -355,6 +355,15 @@ Hash128 job_signature(const Config& config, const Job& job) {
   h.update_field("pipeline-signature-1");
   h.update_u64(job.commands.size());
   for (const JobCommand& cmd : job.commands) {
+    // A direct command is signed as the shell command it stands for: whether it runs
+    // with or without the shell is not a change of the job (PIPELINE_DIRECT_EXEC=0
+    // must not rerun everything, nor must the first run of a version that has it).
+    if (cmd.kind == JobCommand::Kind::direct) {
+      h.update_u64(default_shell().size() + 1);
+      for (const std::string& arg : default_shell()) h.update_field(arg);
+      h.update_field(cmd.display);
+      continue;
+    }
     h.update_u64(cmd.argv.size());
     for (const std::string& arg : cmd.argv) h.update_field(arg);
   }

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <unordered_map>
@@ -436,8 +437,8 @@ constexpr JobIndex k_prefetch_distance = 8;
 
 // Numbers the staged jobs in file order of their tasks into plan.jobs, expands
 // their values and indexes them by id; frees what staging no longer needs.
-void number_jobs(const Config& config, const std::vector<TaskSpec>& specs,
-                 std::vector<Staged>& staged, Plan& plan) {
+void number_jobs(const Config& config, const PlanOptions& options,
+                 const std::vector<TaskSpec>& specs, std::vector<Staged>& staged, Plan& plan) {
   const std::vector<bool> joined = joined_by_deps(config, specs);
   std::size_t total = 0;
   for (const Staged& s : staged) total += s.jobs.size();
@@ -457,7 +458,7 @@ void number_jobs(const Config& config, const std::vector<TaskSpec>& specs,
     const TaskDecl& task = config.tasks[t];
     Staged& s = staged[t];
     release(s.sorted_outputs);
-    const TaskExpander expander(config, t, specs[t], global_env, templates);
+    const TaskExpander expander(config, options, t, specs[t], global_env, templates);
     // A task without jobs (its inputs match nothing yet) is still expanded once, so
     // that an undefined placeholder in it is reported now.
     if (s.jobs.empty()) expander.probe();
@@ -534,13 +535,29 @@ void check_default_targets(const Config& config, const Plan& plan) {
 
 }  // namespace
 
+std::vector<std::string> JobCommand::shell_argv() const {
+  if (kind != Kind::direct) return argv;
+  std::vector<std::string> shell = default_shell();
+  shell.push_back(display);
+  return shell;
+}
+
 std::optional<JobIndex> Plan::producer_of(std::string_view path) const {
   return producer.find(path);
 }
 
-Plan build_plan(const Config& config) { return build_plan(config, real_file_system()); }
+Plan build_plan(const Config& config, const PlanOptions& options) {
+  return build_plan(config, real_file_system(), options);
+}
 
-Plan build_plan(const Config& config, FileSystem& fs) {
+PlanOptions plan_options_from_environment() {
+  PlanOptions options;
+  const char* direct = std::getenv("PIPELINE_DIRECT_EXEC");
+  if (direct && std::string_view(direct) == "0") options.direct_exec = DirectExec::never;
+  return options;
+}
+
+Plan build_plan(const Config& config, FileSystem& fs, const PlanOptions& options) {
   Plan plan;
   const std::vector<TaskSpec> specs = make_specs(config);
   std::vector<Staged> staged(specs.size());
@@ -548,7 +565,7 @@ Plan build_plan(const Config& config, FileSystem& fs) {
     const std::vector<std::string> existing = list_existing(config, specs, fs);
     plan_detail::stage_jobs(config, specs, existing, staged, plan.warnings);
   }
-  number_jobs(config, specs, staged, plan);
+  number_jobs(config, options, specs, staged, plan);
   index_outputs(config, plan);
   EdgeList edges = file_edges(plan);
   for (std::uint32_t t = 0; t < specs.size(); ++t)

@@ -118,8 +118,9 @@ enum class Probe { no, yes };
 class TaskExpander {
 public:
   // For config.tasks[task]; `global_env` holds the parsed values of config.env.
-  TaskExpander(const Config& config, std::uint32_t task, const TaskSpec& spec,
-               const std::vector<const Template*>& global_env, TemplateCache& cache);
+  TaskExpander(const Config& config, const PlanOptions& options, std::uint32_t task,
+               const TaskSpec& spec, const std::vector<const Template*>& global_env,
+               TemplateCache& cache);
   // Fills the commands, dir, env and redirections of `job`, whose id, inputs and
   // outputs are set. `values` are the job's values of TaskSpec::names; with named
   // input groups, `input_ends` holds the end of each group in job.inputs. Throws
@@ -135,6 +136,8 @@ private:
   EnvList expand_env(const PlaceholderResolver& resolver) const;
 
   const Config& m_config;
+  // String commands without shell syntax become JobCommand::Kind::direct.
+  bool m_direct_exec = false;
   const TaskDecl& m_task;
   const TaskSpec& m_spec;
   const std::vector<const Template*>& m_global_env;

@@ -8,6 +8,7 @@
 
 #include "pipeline/env_refs.hpp"
 #include "pipeline/fs.hpp"
+#include "pipeline/simple_command.hpp"
 #include "plan_internal.hpp"
 
 namespace pipeline::plan_detail {
@@ -180,9 +181,11 @@ std::string argv_display(const std::vector<std::string>& argv) {
   return display;
 }
 
-// `cmd` expanded; parts[i] is the parsed cmd.parts[i].
+// `cmd` expanded; parts[i] is the parsed cmd.parts[i]. With `direct_exec`, a string
+// command that needs no shell gets its words as argv (JobCommand::Kind::direct).
 JobCommand expand_command(const Config& config, const CommandDecl& cmd,
-                          const Template* const* parts, const PlaceholderResolver& resolver) {
+                          const Template* const* parts, const PlaceholderResolver& resolver,
+                          bool direct_exec) {
   JobCommand out;
   if (cmd.kind == CommandDecl::Kind::shell) {
     try {
@@ -190,6 +193,16 @@ JobCommand expand_command(const Config& config, const CommandDecl& cmd,
     } catch (const PlaceholderError& e) {
       throw placeholder_error(config, cmd.parts.front(), e);
     }
+    // Decided here, on the expanded text, so that every runner gets the argv: a
+    // placeholder whose value needs quoting (a path with a space) keeps the shell.
+    if (direct_exec) {
+      if (auto words = simple_command_words(out.display)) {
+        out.kind = JobCommand::Kind::direct;
+        out.argv = std::move(*words);
+        return out;
+      }
+    }
+    out.kind = JobCommand::Kind::shell;
     out.argv.reserve(config.settings.shell.size() + 1);
     out.argv = config.settings.shell;
     out.argv.push_back(out.display);
@@ -230,9 +243,17 @@ const Template& TemplateCache::parse_env(const std::string& text) {
   return m_env_templates.emplace(text, std::move(t)).first->second;
 }
 
-TaskExpander::TaskExpander(const Config& config, std::uint32_t task, const TaskSpec& spec,
-                           const std::vector<const Template*>& global_env, TemplateCache& cache)
-    : m_config(config), m_task(config.tasks[task]), m_spec(spec), m_global_env(global_env) {
+TaskExpander::TaskExpander(const Config& config, const PlanOptions& options, std::uint32_t task,
+                           const TaskSpec& spec, const std::vector<const Template*>& global_env,
+                           TemplateCache& cache)
+    : m_config(config),
+      // Only the default shell: a custom one (bash with options, a wrapper) may give
+      // the same words another meaning, or do something before running them.
+      m_direct_exec(options.direct_exec == DirectExec::when_simple &&
+                    config.settings.shell == default_shell()),
+      m_task(config.tasks[task]),
+      m_spec(spec),
+      m_global_env(global_env) {
   std::size_t parts = 0;
   for (const CommandDecl& cmd : m_task.commands) parts += cmd.parts.size();
   m_command_parts.reserve(parts);
@@ -290,7 +311,7 @@ void TaskExpander::expand(Job& job, const std::string* values, const std::uint32
   job.commands.reserve(task.commands.size());
   const Template* const* parts = m_command_parts.data();
   for (const CommandDecl& cmd : task.commands) {
-    job.commands.push_back(expand_command(m_config, cmd, parts, resolver));
+    job.commands.push_back(expand_command(m_config, cmd, parts, resolver, m_direct_exec));
     parts += cmd.parts.size();
   }
   if (task.dir) {

@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstddef>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -149,10 +150,11 @@ private:
   bool m_initialized = false;
 };
 
-// What posix_spawn should execute for argv[0]: the name itself if it has a '/', else
-// the first executable non-directory of that name along the PATH of `spec.env`.
-Expected<std::string, std::string> resolve_command(const ProcessSpec& spec) {
-  const std::string& name = spec.argv[0];
+// What posix_spawn should execute for `name` (argv[0]): the name itself if it has a
+// '/', else the first executable non-directory of that name along the PATH of
+// `spec.env`.
+Expected<std::string, std::string> resolve_command(const std::string& name,
+                                                   const ProcessSpec& spec) {
   if (name.empty()) return unexpected(std::string("empty command name"));
   if (name.find('/') != std::string::npos) return name;
 
@@ -187,6 +189,26 @@ Expected<std::string, std::string> resolve_command(const ProcessSpec& spec) {
   // Like a shell: a match without execute permission beats "not found".
   if (denied) return unexpected(fmt::format("cannot run {}: {}", name, errno_text(EACCES)));
   return unexpected(fmt::format("command not found: {}", name));
+}
+
+// The "PWD=..." that /bin/sh (dash, bash) would export to a program it starts in
+// `spec.cwd`: the inherited PWD when it is absolute and names that directory (a
+// logical path through symlinks stays), else the directory's physical path. Empty
+// when the inherited one is right as it is.
+std::string shell_pwd(const ProcessSpec& spec) {
+  const char* dir = spec.cwd.empty() ? "." : spec.cwd.c_str();
+  for (const std::string& entry : spec.env) {
+    if (!entry.starts_with("PWD=")) continue;
+    const char* inherited = entry.c_str() + 4;
+    struct stat here, there;
+    if (inherited[0] == '/' && ::stat(dir, &here) == 0 && ::stat(inherited, &there) == 0 &&
+        here.st_dev == there.st_dev && here.st_ino == there.st_ino)
+      return {};
+    break;
+  }
+  std::unique_ptr<char, decltype(&::free)> real(::realpath(dir, nullptr), &::free);
+  if (!real) return {};  // the shell would fail the same way; it gets no PWD either
+  return fmt::format("PWD={}", real.get());
 }
 
 ProcessExit exit_of(int status) {
@@ -227,6 +249,17 @@ public:
   std::size_t running() const override { return m_running; }
 
 private:
+  // Why spawn() started nothing: `program` when argv[0] could not be executed (not
+  // found, not permitted, not a binary), as opposed to a failure of the setup.
+  struct SpawnFailure {
+    std::string message;
+    bool program = false;
+  };
+  // Starts `argv` as `spec` says otherwise; `pwd`, when not empty, replaces the
+  // environment's PWD (or is added).
+  Expected<ProcessId, SpawnFailure> spawn(const ProcessSpec& spec,
+                                          const std::vector<std::string>& argv,
+                                          const std::string& pwd);
   static void on_sigchld(uv_signal_t* handle, int signum);
   static void on_alloc(uv_handle_t* handle, std::size_t suggested, uv_buf_t* buf);
   static void on_read(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
@@ -299,22 +332,50 @@ Expected<ProcessId, std::string> LocalRunner::start(const ProcessSpec& spec) {
           fmt::format("cannot run {}: working directory {}: {}", name, spec.cwd, errno_text(err)));
     }
   }
-  auto path = resolve_command(spec);
-  if (!path) return unexpected(path.error());
+  if (spec.shell_equivalent.empty()) {
+    auto started = spawn(spec, spec.argv, {});
+    if (!started) return unexpected(std::move(started.error().message));
+    return *started;
+  }
+  // A shell command run directly: if the program cannot be executed, the shell runs
+  // the line instead and says so in its words, with its status (127 not found, 126
+  // not executable; a script without #! runs as a shell script, as the shell does).
+  auto started = spawn(spec, spec.argv, shell_pwd(spec));
+  if (started) return *started;
+  if (!started.error().program) return unexpected(std::move(started.error().message));
+  auto shell = spawn(spec, spec.shell_equivalent, {});
+  if (!shell) return unexpected(std::move(shell.error().message));
+  return *shell;
+}
+
+Expected<ProcessId, LocalRunner::SpawnFailure> LocalRunner::spawn(
+    const ProcessSpec& spec, const std::vector<std::string>& args, const std::string& pwd) {
+  const std::string& name = args[0];
+  auto path = resolve_command(name, spec);
+  if (!path) return unexpected(SpawnFailure{path.error(), true});
 
   std::vector<char*> argv;
-  argv.reserve(spec.argv.size() + 1);
-  for (const std::string& arg : spec.argv) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.reserve(args.size() + 1);
+  for (const std::string& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
   std::vector<char*> envp;
-  envp.reserve(spec.env.size() + 1);
-  for (const std::string& var : spec.env) envp.push_back(const_cast<char*>(var.c_str()));
+  envp.reserve(spec.env.size() + 2);
+  bool pwd_set = pwd.empty();
+  for (const std::string& var : spec.env) {
+    if (!pwd.empty() && var.starts_with("PWD=")) {
+      envp.push_back(const_cast<char*>(pwd.c_str()));
+      pwd_set = true;
+      continue;
+    }
+    envp.push_back(const_cast<char*>(var.c_str()));
+  }
+  if (!pwd_set) envp.push_back(const_cast<char*>(pwd.c_str()));
   envp.push_back(nullptr);
 
   auto proc = std::make_unique<Proc>();
   proc->runner = this;
   const auto fail = [&](int err) {
-    return unexpected(fmt::format("cannot run {}: {}", name, errno_text(err)));
+    return unexpected(SpawnFailure{fmt::format("cannot run {}: {}", name, errno_text(err))});
   };
 
   // The shared stdout+stderr pipe, unless both are redirected or the child is on the
@@ -370,10 +431,12 @@ Expected<ProcessId, std::string> LocalRunner::start(const ProcessSpec& spec) {
   const int err =
       ::posix_spawn(&pid, path->c_str(), actions.get(), attributes, argv.data(), envp.data());
   if (err != 0) {
+    // The working directory was checked first, so this is the exec itself failing.
     if (!spec.cwd.empty()) {
-      return unexpected(fmt::format("cannot run {} in {}: {}", name, spec.cwd, errno_text(err)));
+      return unexpected(SpawnFailure{
+          fmt::format("cannot run {} in {}: {}", name, spec.cwd, errno_text(err)), true});
     }
-    return fail(err);
+    return unexpected(SpawnFailure{fmt::format("cannot run {}: {}", name, errno_text(err)), true});
   }
   // Only the child may hold the write end, so that EOF means every writer is gone.
   pipe_write.close();

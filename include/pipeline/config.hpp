@@ -87,11 +87,14 @@ struct VarValue {
   SourcePos pos;
 };
 
+// The shell of string commands when `[pipeline] shell` is not set: /bin/sh -ec.
+const std::vector<std::string>& default_shell();
+
 // The `[pipeline]` table with its defaults (SPEC §1.1).
 struct PipelineSettings {
   std::vector<LocatedString> default_targets;  // empty: every task
   int jobs = 0;                                // 0: number of CPUs
-  std::vector<std::string> shell = {"/bin/sh", "-ec"};
+  std::vector<std::string> shell = default_shell();
   std::string state_dir = ".pipeline";
   Duration log_retention = std::chrono::hours(24 * 14);
   Duration kill_grace = std::chrono::seconds(5);

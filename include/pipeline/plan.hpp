@@ -25,11 +25,23 @@ namespace pipeline {
 
 using JobIndex = std::uint32_t;
 
-// A command ready to start: argv[0] is the program (a string command is the
-// pipeline's shell plus the expanded text).
+// A command ready to start: argv[0] is the program.
 struct JobCommand {
+  enum class Kind {
+    argv,    // an array `cmd`: argv is the array expanded
+    shell,   // a string `cmd`: argv is `[pipeline] shell` followed by the text
+    direct,  // a string `cmd` that needs no shell (simple_command.hpp), with the
+             // default shell: argv is its words, run like make runs such a line
+  };
+  Kind kind = Kind::argv;
   std::vector<std::string> argv;
-  std::string display;  // what -v prints: the shell text, or the argv joined
+  // What -v prints. shell, direct: the shell text (for direct, what the shell would
+  // have run; a runner that must use a shell, such as a container's, runs this);
+  // argv: the elements shell-quoted and joined.
+  std::string display;
+  // The argv that runs this command through the shell: argv, except for a direct
+  // command (default_shell() followed by display).
+  std::vector<std::string> shell_argv() const;
 };
 
 // A read-only list of jobs (a job's deps or dependents): a view into storage that the
@@ -116,6 +128,19 @@ struct Plan {
   Plan& operator=(const Plan&) = delete;
 };
 
+// How string commands run under the default shell (SPEC §4).
+enum class DirectExec {
+  when_simple,  // a command without shell syntax runs without the shell (Kind::direct)
+  never,        // every string command runs through the shell (for measuring the gain)
+};
+
+struct PlanOptions {
+  DirectExec direct_exec = DirectExec::when_simple;
+};
+
+// PIPELINE_DIRECT_EXEC=0 in the environment: DirectExec::never; else when_simple.
+PlanOptions plan_options_from_environment();
+
 // Expands and connects every task of `config` (SPEC §1.3, §1.4). The jobs of a
 // wildcard or glob input come from the files that `fs` lists under the root (the
 // current directory) and from the outputs of the other jobs of the plan. Throws
@@ -123,9 +148,9 @@ struct Plan {
 // output, a glob in an output, a regex that does not compile, an unknown task in
 // `deps` or `default`, two jobs with the same output, a dependency cycle, or a
 // feature that is not available yet.
-Plan build_plan(const Config& config, FileSystem& fs);
+Plan build_plan(const Config& config, FileSystem& fs, const PlanOptions& options = {});
 // The same on the real file system; the current directory must be the root.
-Plan build_plan(const Config& config);
+Plan build_plan(const Config& config, const PlanOptions& options = {});
 
 // The selected jobs of SPEC §2 for `targets` (task names, job ids or output paths;
 // empty: `[pipeline] default`, else every task), with every job they depend on,

@@ -21,6 +21,12 @@ using ProcessId = std::uint64_t;  // the runner's handle of a started process
 struct ProcessSpec {
   // argv[0] without a '/' is looked up in the PATH of `env` (not of this process).
   std::vector<std::string> argv;
+  // Non-empty when argv is a shell command line run without its shell
+  // (JobCommand::Kind::direct): the shell's argv for the same line. The runner then
+  // hides the shortcut: the child gets PWD as the shell would export it, and when
+  // argv[0] cannot be executed (not found, not permitted, not a binary) this argv
+  // starts instead, so that the shell's own message and status (127, 126) result.
+  std::vector<std::string> shell_equivalent;
   std::string cwd;               // empty: the current directory
   std::vector<std::string> env;  // the complete environment, "NAME=VALUE"
   // >= 0: the child's stdout/stderr is this fd (dup'ed; the runner does not close

@@ -184,6 +184,18 @@ TEST_CASE("the signature covers what rule 5 lists", "[freshness]") {
   CHECK(base != signature("cmd = \"echo a\"\noutputs = [\"o\"]\ninputs = [\"i\"]\n"));
 }
 
+TEST_CASE("a string command has one signature with and without the shell", "[freshness]") {
+  Config config = parse_config("Pipeline.toml", "/r", "[tasks.t]\ncmd = \"cp a b\"\n");
+  Plan direct = build_plan(config);
+  Plan shell = build_plan(config, PlanOptions{DirectExec::never});
+  REQUIRE(direct.jobs[0].commands[0].kind == JobCommand::Kind::direct);
+  REQUIRE(shell.jobs[0].commands[0].kind == JobCommand::Kind::shell);
+  CHECK(job_signature(config, direct.jobs[0]) == job_signature(config, shell.jobs[0]));
+  // ... and the argv of the same words is another command (no shell, no `-e`).
+  Config argv = parse_config("Pipeline.toml", "/r", "[tasks.t]\ncmd = [\"cp\", \"a\", \"b\"]\n");
+  CHECK(job_signature(argv, build_plan(argv).jobs[0]) != job_signature(config, direct.jobs[0]));
+}
+
 // Thousands of jobs: enough paths for the stamps to be read ahead on threads.
 TEST_CASE("stamps read ahead are not trusted once a dependency has run", "[freshness]") {
   TempDb tmp;

@@ -758,3 +758,58 @@ TEST_CASE("deps and dependents are sorted unique and mirror each other", "[plan]
   CHECK(edges == 3);  // link <- compile_a, compile_b; test <- link
   CHECK(ids(plan, plan.jobs[plan.job_by_id.at("link")].dependents) == Strings{"test"});
 }
+
+TEST_CASE("a string command without shell syntax runs without the shell", "[plan]") {
+  const char* text = R"(
+[tasks.copy]
+inputs = ["src/{name}.txt"]
+outputs = ["out/{name}.txt"]
+cmd = "cp {input} {output}"
+[tasks.pipe]
+cmd = "ls | wc -l"
+)";
+  test::FakeFileSystem fs;
+  fs.write("src/a.txt");
+  fs.write("src/b c.txt");
+  Config config = config_of(text);
+
+  SECTION("direct: argv is the words, display and the shell argv are the shell's") {
+    Plan plan = build_plan(config, fs);
+    const JobCommand& cmd = plan.jobs[plan.job_by_id.at("copy[name=a]")].commands[0];
+    CHECK(cmd.kind == JobCommand::Kind::direct);
+    CHECK(cmd.argv == std::vector<std::string>{"cp", "src/a.txt", "out/a.txt"});
+    CHECK(cmd.display == "cp src/a.txt out/a.txt");
+    CHECK(cmd.shell_argv() == std::vector<std::string>{"/bin/sh", "-ec", "cp src/a.txt out/a.txt"});
+  }
+  SECTION("a value that needs quoting keeps the shell") {
+    Plan plan = build_plan(config, fs);
+    const JobCommand& cmd = plan.jobs[plan.job_by_id.at("copy[name=b c]")].commands[0];
+    CHECK(cmd.kind == JobCommand::Kind::shell);
+    CHECK(cmd.argv == std::vector<std::string>{"/bin/sh", "-ec", "cp 'src/b c.txt' 'out/b c.txt'"});
+  }
+  SECTION("shell syntax keeps the shell") {
+    Plan plan = build_plan(config, fs);
+    const JobCommand& cmd = plan.jobs[plan.job_by_id.at("pipe")].commands[0];
+    CHECK(cmd.kind == JobCommand::Kind::shell);
+    CHECK(cmd.argv == std::vector<std::string>{"/bin/sh", "-ec", "ls | wc -l"});
+  }
+  SECTION("DirectExec::never keeps the shell") {
+    Plan plan = build_plan(config, fs, PlanOptions{DirectExec::never});
+    const JobCommand& cmd = plan.jobs[plan.job_by_id.at("copy[name=a]")].commands[0];
+    CHECK(cmd.kind == JobCommand::Kind::shell);
+    CHECK(cmd.argv == std::vector<std::string>{"/bin/sh", "-ec", "cp src/a.txt out/a.txt"});
+  }
+  SECTION("a custom shell always runs") {
+    Config custom = config_of(std::string("[pipeline]\nshell = [\"bash\", \"-c\"]\n") + text);
+    Plan plan = build_plan(custom, fs);
+    const JobCommand& cmd = plan.jobs[plan.job_by_id.at("copy[name=a]")].commands[0];
+    CHECK(cmd.kind == JobCommand::Kind::shell);
+    CHECK(cmd.argv == std::vector<std::string>{"bash", "-c", "cp src/a.txt out/a.txt"});
+  }
+  SECTION("an array command stays an argv") {
+    Config array = config_of("[tasks.t]\ncmd = [\"cp\", \"a\", \"b\"]\n");
+    Plan plan = build_plan(array, fs);
+    CHECK(plan.jobs[0].commands[0].kind == JobCommand::Kind::argv);
+    CHECK(plan.jobs[0].commands[0].shell_argv() == std::vector<std::string>{"cp", "a", "b"});
+  }
+}

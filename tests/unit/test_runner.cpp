@@ -368,6 +368,65 @@ TEST_CASE("runner looks commands up in the spec's PATH", "[runner]") {
   h.close();
 }
 
+// A shell command line run directly (JobCommand::Kind::direct): what the user sees
+// must be what /bin/sh -ec LINE would have shown.
+TEST_CASE("runner hides that a shell line ran without the shell", "[runner]") {
+  Harness h;
+  TempDir dir;
+  auto direct = [](std::vector<std::string> words, const std::string& line) {
+    ProcessSpec spec = command(std::move(words));
+    spec.shell_equivalent = {"/bin/sh", "-ec", line};
+    return spec;
+  };
+  auto run = [&](const ProcessSpec& spec) {
+    const ProcessId id = h.start(spec);
+    h.run();
+    return std::make_pair(h.recorder.exits.at(id), h.recorder.output[id]);
+  };
+  SECTION("a program that is not found: the shell's message and 127") {
+    auto [exit, output] =
+        run(direct({"no-such-command-pipeline-test", "x"}, "no-such-command-pipeline-test x"));
+    CHECK(exit.code == 127);
+    CHECK(output == "/bin/sh: 1: no-such-command-pipeline-test: not found\n");
+  }
+  SECTION("a file that is not executable: the shell's message and 126") {
+    const std::string plain = dir.write("plain", "echo hi\n", k_plain_perms).string();
+    auto [exit, output] = run(direct({plain}, plain));
+    CHECK(exit.code == 126);
+    CHECK(output == "/bin/sh: 1: " + plain + ": Permission denied\n");
+  }
+  SECTION("a script without #! runs as a shell script, as the shell runs it") {
+    const std::string script = dir.write("script", "echo from script \"$1\"\n", k_exec_perms);
+    auto [exit, output] = run(direct({script, "a"}, script + " a"));
+    CHECK(exit.code == 0);
+    CHECK(output == "from script a\n");
+  }
+  SECTION("the program's own status, unchanged") {
+    auto [exit, output] = run(direct({"ls", "/no/such/dir"}, "ls /no/such/dir"));
+    CHECK(exit.code == 2);
+  }
+  SECTION("PWD as the shell exports it: the physical working directory") {
+    std::filesystem::create_directory(dir.path() / "sub");
+    std::filesystem::create_directory_symlink(dir.path() / "sub", dir.path() / "link");
+    ProcessSpec spec = direct({"printenv", "PWD"}, "printenv PWD");
+    spec.cwd = (dir.path() / "link").string();
+    spec.env.push_back("PWD=/somewhere/else");
+    const std::string expected = std::filesystem::canonical(dir.path() / "sub").string() + "\n";
+    CHECK(run(spec).second == expected);
+    // ... and the same through the shell itself.
+    spec.argv = spec.shell_equivalent;
+    spec.shell_equivalent.clear();
+    CHECK(run(spec).second == expected);
+  }
+  SECTION("an inherited PWD that names the directory is kept") {
+    ProcessSpec spec = direct({"printenv", "PWD"}, "printenv PWD");
+    spec.cwd = (dir.path() / ".").string();
+    spec.env.push_back("PWD=" + dir.path().string());
+    CHECK(run(spec).second == dir.path().string() + "\n");
+  }
+  h.close();
+}
+
 TEST_CASE("runner starts the child in the spec's working directory", "[runner]") {
   Harness h;
   TempDir dir;
