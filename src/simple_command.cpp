@@ -30,16 +30,16 @@ constexpr std::array<bool, 256> k_word_byte = word_bytes();
 // (/usr/bin/echo, /usr/bin/true, /usr/bin/test) can behave differently from the
 // builtin (`echo -e`), so these always run through the shell. Sorted.
 constexpr std::string_view k_shell_words[] = {
-    ".",        ":",       "alias",    "bg",       "bind",    "break",   "builtin", "caller",
-    "case",     "cd",      "chdir",    "command",  "compgen", "complete", "compopt", "continue",
-    "coproc",   "declare", "dirs",     "disown",   "do",      "done",    "echo",    "elif",
-    "else",     "enable",  "esac",     "eval",     "exec",    "exit",    "export",  "false",
-    "fc",       "fg",      "fi",       "for",      "function", "getopts", "hash",   "help",
-    "history",  "if",      "in",       "jobs",     "kill",    "let",     "local",   "login",
-    "logout",   "mapfile", "newgrp",   "popd",     "printf",  "pushd",   "pwd",     "read",
-    "readarray", "readonly", "return", "select",   "set",     "setenv",  "shift",   "shopt",
-    "source",   "suspend", "test",     "then",     "time",    "times",   "trap",    "true",
-    "type",     "typeset", "ulimit",   "umask",    "unalias", "unset",   "until",   "wait",
+    ".",         ":",        "alias",  "bg",      "bind",     "break",    "builtin", "caller",
+    "case",      "cd",       "chdir",  "command", "compgen",  "complete", "compopt", "continue",
+    "coproc",    "declare",  "dirs",   "disown",  "do",       "done",     "echo",    "elif",
+    "else",      "enable",   "esac",   "eval",    "exec",     "exit",     "export",  "false",
+    "fc",        "fg",       "fi",     "for",     "function", "getopts",  "hash",    "help",
+    "history",   "if",       "in",     "jobs",    "kill",     "let",      "local",   "login",
+    "logout",    "mapfile",  "newgrp", "popd",    "printf",   "pushd",    "pwd",     "read",
+    "readarray", "readonly", "return", "select",  "set",      "setenv",   "shift",   "shopt",
+    "source",    "suspend",  "test",   "then",    "time",     "times",    "trap",    "true",
+    "type",      "typeset",  "ulimit", "umask",   "unalias",  "unset",    "until",   "wait",
     "while",
 };
 
