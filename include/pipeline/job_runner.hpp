@@ -23,8 +23,8 @@ using AttemptId = std::uint64_t;  // the runner's handle of one started attempt
 // What one attempt of a job holds while it runs (SPEC §4).
 struct JobResources {
   int threads = 1;
-  std::int64_t mem_mb = 0;        // 0: not declared
-  std::vector<int> gpu_devices;   // indices of the `gpu` units this attempt holds
+  std::int64_t mem_mb = 0;       // 0: not declared
+  std::vector<int> gpu_devices;  // indices of the `gpu` units this attempt holds
 };
 
 // Everything a runner needs to start one attempt of a job.
