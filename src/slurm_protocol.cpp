@@ -172,8 +172,12 @@ std::vector<std::string> sacct_argv(const std::vector<std::string>& ids) {
     if (!list.empty()) list += ',';
     list += id;
   }
-  return {"sacct", "--noheader", "--parsable2", "--allocations",
-          "--format=JobID,State,ExitCode", "--jobs=" + list};
+  return {"sacct",
+          "--noheader",
+          "--parsable2",
+          "--allocations",
+          "--format=JobID,State,ExitCode",
+          "--jobs=" + list};
 }
 
 std::map<std::string, SlurmEnd> parse_sacct(std::string_view output) {
@@ -244,8 +248,8 @@ std::string job_script_text(const JobScript& s) {
   std::string out_redirect =
       fmt::format(">> {}", s.stdout_path.empty() ? output : shell_quote(s.stdout_path));
   std::string err_redirect =
-      s.stderr_path.empty() ? (s.stdout_path.empty() ? std::string("2>&1")
-                                                     : fmt::format("2>> {}", output))
+      s.stderr_path.empty()
+          ? (s.stdout_path.empty() ? std::string("2>&1") : fmt::format("2>> {}", output))
       : s.stderr_path == s.stdout_path ? std::string("2>&1")
                                        : fmt::format("2>> {}", shell_quote(s.stderr_path));
   out += fmt::format("cd {} || {{ echo \"pipeline: cannot cd to {}\" >> {}; {}; exit 1; }}\n",

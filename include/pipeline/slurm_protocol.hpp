@@ -74,13 +74,13 @@ std::optional<JobOutcome> parse_exit_file(std::string_view text);
 
 // Everything one job's script needs.
 struct JobScript {
-  std::string dir;                              // absolute directory to cd to
+  std::string dir;                                       // absolute directory to cd to
   std::vector<std::pair<std::string, std::string>> env;  // exported in order
   std::vector<std::vector<std::string>> commands;        // argvs, run in order
-  std::string output;     // stdout+stderr appended here (when no stdout/stderr file)
+  std::string output;       // stdout+stderr appended here (when no stdout/stderr file)
   std::string stdout_path;  // "" : output
   std::string stderr_path;  // "" : output
-  std::string exit_file;  // written last, by a rename
+  std::string exit_file;    // written last, by a rename
 };
 
 // The POSIX sh script of one job: cd, export, each command with its output appended

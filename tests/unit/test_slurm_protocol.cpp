@@ -1,7 +1,6 @@
 // slurm_protocol: sbatch's argv, the parsers of squeue/scontrol/sacct output as
 // SLURM 22.05 prints it, and the job script run by the real /bin/sh.
 #include <catch2/catch.hpp>
-
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -21,9 +20,7 @@ std::string slurp(const std::string& path) {
   return ss.str();
 }
 
-void spit(const std::string& path, const std::string& text) {
-  std::ofstream(path) << text;
-}
+void spit(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
 bool has(const std::vector<std::string>& argv, const std::string& a) {
   return std::find(argv.begin(), argv.end(), a) != argv.end();
@@ -89,8 +86,8 @@ TEST_CASE("sbatch --parsable prints the id, with or without a cluster", "[slurm_
 }
 
 TEST_CASE("squeue lines give every element, pending arrays expanded", "[slurm_protocol]") {
-  auto jobs = parse_squeue(
-      "5_0|RUNNING\n5_1|PENDING\n6_[2-4,7%2]|PENDING\n9|COMPLETING\n\ngarbage line\n");
+  auto jobs =
+      parse_squeue("5_0|RUNNING\n5_1|PENDING\n6_[2-4,7%2]|PENDING\n9|COMPLETING\n\ngarbage line\n");
   CHECK(jobs.size() == 7);
   CHECK(jobs["5_0"] == "RUNNING");
   CHECK(jobs["5_1"] == "PENDING");
@@ -117,8 +114,9 @@ TEST_CASE("scontrol -o show job names array elements ARRAYID_INDEX", "[slurm_pro
 }
 
 TEST_CASE("sacct gives the allocation's state, not its steps'", "[slurm_protocol]") {
-  auto jobs = parse_sacct("4_0|OUT_OF_MEMORY|0:125\n4_0.batch|OUT_OF_MEMORY|0:125\n"
-                          "4_1|CANCELLED by 0|0:15\n5|COMPLETED|0:0\n");
+  auto jobs = parse_sacct(
+      "4_0|OUT_OF_MEMORY|0:125\n4_0.batch|OUT_OF_MEMORY|0:125\n"
+      "4_1|CANCELLED by 0|0:15\n5|COMPLETED|0:0\n");
   REQUIRE(jobs.size() == 3);
   CHECK(jobs["4_0"].state == "OUT_OF_MEMORY");
   CHECK(jobs["4_1"].state == "CANCELLED");
@@ -189,6 +187,7 @@ TEST_CASE("the array script runs element i's job script", "[slurm_protocol]") {
   spit(tmp.file("array.sh"), array_script_text({tmp.file("a.sh"), tmp.file("b.sh")}));
   CHECK(std::system(("SLURM_ARRAY_TASK_ID=1 /bin/sh " + tmp.file("array.sh")).c_str()) == 0);
   CHECK(slurp(tmp.file("ran")) == "b\n");
-  CHECK(std::system(("SLURM_ARRAY_TASK_ID=5 /bin/sh " + tmp.file("array.sh") + " >/dev/null")
-                        .c_str()) != 0);
+  CHECK(std::system(
+            ("SLURM_ARRAY_TASK_ID=5 /bin/sh " + tmp.file("array.sh") + " >/dev/null").c_str()) !=
+        0);
 }
