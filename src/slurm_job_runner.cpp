@@ -76,11 +76,20 @@ std::set<std::string> lines_set(const std::optional<std::string>& text) {
 
 // Messages of SLURM commands that say "try again later" rather than "this is wrong".
 bool transient(std::string_view message) {
-  static constexpr std::string_view k_markers[] = {
-      "Unable to contact",    "timed out",  "Timed out",     "temporarily",
-      "try again",            "Try again",  "Connection refused", "busy",
-      "Zero Bytes were transmitted", "Socket", "Unable to connect", "not responding",
-      "Transport endpoint",   "Communication connection failure"};
+  static constexpr std::string_view k_markers[] = {"Unable to contact",
+                                                   "timed out",
+                                                   "Timed out",
+                                                   "temporarily",
+                                                   "try again",
+                                                   "Try again",
+                                                   "Connection refused",
+                                                   "busy",
+                                                   "Zero Bytes were transmitted",
+                                                   "Socket",
+                                                   "Unable to connect",
+                                                   "not responding",
+                                                   "Transport endpoint",
+                                                   "Communication connection failure"};
   for (std::string_view m : k_markers) {
     if (message.find(m) != std::string_view::npos) return true;
   }
@@ -152,8 +161,13 @@ struct Failing {
 class SlurmRunner final : public JobRunner, public ProcessObserver {
 public:
   SlurmRunner(ProcessMux& mux, Clock& clock, JobRunnerObserver& observer, SlurmRunnerOptions o)
-      : m_mux(mux), m_clock(clock), m_observer(observer), m_opt(std::move(o)),
-        m_kick(clock.make_timer()), m_poll(clock.make_timer()), m_retry(clock.make_timer()) {
+      : m_mux(mux),
+        m_clock(clock),
+        m_observer(observer),
+        m_opt(std::move(o)),
+        m_kick(clock.make_timer()),
+        m_poll(clock.make_timer()),
+        m_retry(clock.make_timer()) {
     if (m_opt.user.empty()) {
       const char* user = std::getenv("USER");
       m_opt.user = user != nullptr && *user != '\0' ? user : std::to_string(::getuid());
@@ -222,7 +236,9 @@ public:
         kick();
         break;
       }
-      case Phase::submitting: a.cancel = how; break;
+      case Phase::submitting:
+        a.cancel = how;
+        break;
       case Phase::in_queue:
         // A pending job has no process to signal: scancel --signal would leave it queued.
         if (how == Cancel::at_once || a.slurm_state == "PENDING" || a.slurm_state.empty()) {
@@ -233,7 +249,8 @@ public:
         kick();
         break;
       case Phase::ending:
-      case Phase::ended: break;
+      case Phase::ended:
+        break;
     }
   }
 
@@ -254,10 +271,18 @@ public:
     Command c = std::move(it->second);
     m_commands.erase(it);
     switch (c.kind) {
-      case CommandKind::sbatch: sbatch_done(c, exit); break;
-      case CommandKind::squeue: squeue_done(c, exit); break;
-      case CommandKind::info: info_done(c, exit); break;
-      case CommandKind::scancel: scancel_done(c, exit); break;
+      case CommandKind::sbatch:
+        sbatch_done(c, exit);
+        break;
+      case CommandKind::squeue:
+        squeue_done(c, exit);
+        break;
+      case CommandKind::info:
+        info_done(c, exit);
+        break;
+      case CommandKind::scancel:
+        scancel_done(c, exit);
+        break;
     }
   }
 
@@ -305,9 +330,7 @@ private:
     return pid;
   }
 
-  std::size_t in_flight() const {
-    return m_unended - m_queued.size() - m_to_end.size();
-  }
+  std::size_t in_flight() const { return m_unended - m_queued.size() - m_to_end.size(); }
 
   void submit() {
     if (m_sbatch_busy || m_queued.empty()) return;
@@ -346,7 +369,7 @@ private:
     r.array_size = c.attempts.size();
     std::uint64_t k = m_next_array++;
     r.script = fmt::format("{}/array-{}.sh", m_opt.dir, k);
-    r.slurm_output = fmt::format("{}/array-{}-%a.slurm.out", m_opt.dir, k);
+    r.slurm_output = fmt::format("{}/array-{}.slurm.out", m_opt.dir, k);
     if (!write_file(r.script, array_script_text(scripts))) {
       fail_submission(c, fmt::format("cannot write {}", r.script));
       return;
@@ -356,8 +379,8 @@ private:
     auto pid = run(m_last_sbatch, c);
     if (!pid) {
       m_sbatch_busy = false;
-      fail_submission(c, fmt::format("sbatch: {} (install the Debian package slurm-client)",
-                                     pid.error()));
+      fail_submission(
+          c, fmt::format("sbatch: {} (install the Debian package slurm-client)", pid.error()));
     }
   }
 
@@ -415,8 +438,17 @@ private:
     kick();  // the next task's array, if any
   }
 
+  bool any_in_queue() const {
+    for (const auto& [id, a] : m_attempts) {
+      if (a.phase == Phase::in_queue) return true;
+    }
+    return false;
+  }
+
+  // While jobs are in the queue the poll timer keeps the loop alive; after, it lets
+  // the loop end.
   void arm_poll() {
-    if (m_poll_armed || m_squeue_busy) return;
+    if (m_poll_armed || m_squeue_busy || !any_in_queue()) return;
     m_poll_armed = true;
     m_poll->start(m_opt.settings.poll, [this] {
       m_poll_armed = false;
@@ -426,9 +458,7 @@ private:
 
   void poll() {
     deliver_output();
-    bool any = false;
-    for (const auto& [id, a] : m_attempts) any = any || a.phase == Phase::in_queue;
-    if (!any) return;
+    if (!any_in_queue()) return;
     Command c{CommandKind::squeue, {}, {}, {}, false, m_submit_gen};
     m_squeue_busy = true;
     if (!run(squeue_argv(m_opt.user), c)) {
