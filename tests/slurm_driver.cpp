@@ -6,13 +6,13 @@
 // SIGINT cancels everything (gently, then at once after kill_grace), exit 130.
 
 #include <fmt/format.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include <csignal>
 #include <cstdlib>
 #include <map>
 #include <string>
-#include <unistd.h>
 
 #include "pipeline/clock.hpp"
 #include "pipeline/config.hpp"
@@ -78,11 +78,16 @@ private:
 
 std::string describe(const JobOutcome& o) {
   switch (o.kind) {
-    case JobOutcome::Kind::succeeded: return "ok";
-    case JobOutcome::Kind::exited: return fmt::format("exit {}", o.code);
-    case JobOutcome::Kind::signaled: return fmt::format("signal {}", o.signal);
-    case JobOutcome::Kind::not_started: return "not-started " + o.detail;
-    case JobOutcome::Kind::lost: return "lost " + o.detail;
+    case JobOutcome::Kind::succeeded:
+      return "ok";
+    case JobOutcome::Kind::exited:
+      return fmt::format("exit {}", o.code);
+    case JobOutcome::Kind::signaled:
+      return fmt::format("signal {}", o.signal);
+    case JobOutcome::Kind::not_started:
+      return "not-started " + o.detail;
+    case JobOutcome::Kind::lost:
+      return "lost " + o.detail;
   }
   return "?";
 }
@@ -90,7 +95,10 @@ std::string describe(const JobOutcome& o) {
 class Driver final : public JobRunnerObserver {
 public:
   Driver(const Config& config, const Plan& plan, uv_loop_t* loop, int retries)
-      : m_config(config), m_plan(plan), m_loop(loop), m_retries(retries),
+      : m_config(config),
+        m_plan(plan),
+        m_loop(loop),
+        m_retries(retries),
         m_waiting(plan.jobs.size()) {
     for (JobIndex j = 0; j < plan.jobs.size(); ++j) m_waiting[j] = plan.jobs[j].deps.size();
   }
@@ -165,7 +173,8 @@ private:
       timer->start(*s.timeout, [this, a] {
         m_runner->cancel(a, Cancel::gently);
         auto kill = m_clock->make_timer();
-        kill->start(m_config.settings.kill_grace, [this, a] { m_runner->cancel(a, Cancel::at_once); });
+        kill->start(m_config.settings.kill_grace,
+                    [this, a] { m_runner->cancel(a, Cancel::at_once); });
         m_timeouts[a] = std::move(kill);
       });
       m_timeouts[*id] = std::move(timer);
@@ -197,12 +206,18 @@ int main(int argc, char** argv) {
     for (int i = 1; i + 1 < argc; i += 2) {
       std::string opt = argv[i];
       long v = std::atol(argv[i + 1]);
-      if (opt == "--poll") options.settings.poll = milliseconds(v);
-      else if (opt == "--max-in-flight") options.settings.max_in_flight = int(v);
-      else if (opt == "--patience") options.settings.patience = milliseconds(v);
-      else if (opt == "--kill-grace") kill_grace = milliseconds(v);
-      else if (opt == "--retries") retries = int(v);
-      else throw UserError("unknown option " + opt);
+      if (opt == "--poll")
+        options.settings.poll = milliseconds(v);
+      else if (opt == "--max-in-flight")
+        options.settings.max_in_flight = int(v);
+      else if (opt == "--patience")
+        options.settings.patience = milliseconds(v);
+      else if (opt == "--kill-grace")
+        kill_grace = milliseconds(v);
+      else if (opt == "--retries")
+        retries = int(v);
+      else
+        throw UserError("unknown option " + opt);
     }
     char cwd[4096];
     if (::getcwd(cwd, sizeof cwd) == nullptr) throw UserError("getcwd failed");
@@ -229,8 +244,7 @@ int main(int argc, char** argv) {
       uv_signal_init(&loop, &sigint);
       sigint.data = &driver;
       uv_signal_start(
-          &sigint, [](uv_signal_t* s, int) { static_cast<Driver*>(s->data)->interrupt(); },
-          SIGINT);
+          &sigint, [](uv_signal_t* s, int) { static_cast<Driver*>(s->data)->interrupt(); }, SIGINT);
       uv_unref(reinterpret_cast<uv_handle_t*>(&sigint));
       driver.start_ready();
       uv_run(&loop, UV_RUN_DEFAULT);
